@@ -1,0 +1,1 @@
+"""The tasks service: plans, org units, users and login, duties, tasks, workflow, deadline scanner."""

@@ -1,0 +1,19 @@
+"""Event handlers of the tasks service: plain functions (event, *, uow)."""
+
+from __future__ import annotations
+
+from services.tasks import service
+from shared.db import UnitOfWork
+from shared.messaging.events import Event
+
+
+def on_report_submitted(event: Event, *, uow: UnitOfWork) -> None:
+    """A unit's yearly report arrived (or was approved): its reporting task is done."""
+    service.complete_reporting_task(uow=uow, unit_id=event.data["unit_id"],
+                                    year=event.data["year"], at=event.occurred_at)
+
+
+HANDLERS = {
+    "report.submitted": on_report_submitted,
+    "report.approved": on_report_submitted,
+}

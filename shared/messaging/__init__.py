@@ -1,0 +1,1 @@
+"""Reliable messaging: event contracts, topology, transactional outbox, relay and consumer."""

@@ -1,0 +1,129 @@
+"""The common Flask base of every service: prefix, OpenAPI, health, errors, auth, correlation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from flask import Flask, Response, current_app, g, jsonify, request
+from flask_smorest import Api, Blueprint
+from kombu import Connection
+
+from shared.auth import install_auth
+from shared.db import Database, utcnow
+from shared.errors import install_error_handlers
+from shared.logging import (
+    get_correlation_id,
+    new_correlation_id,
+    reset_correlation_id,
+    set_correlation_id,
+)
+from shared.settings import Settings
+
+MAX_JSON_BODY = 1 * 1024 * 1024
+
+
+def check_broker(settings: Settings) -> None:
+    """Raise if the broker cannot be reached within the connect timeout."""
+    if settings.uses_memory_broker:
+        return
+    with Connection(settings.broker_url, connect_timeout=min(settings.broker_connect_timeout, 3)) \
+            as conn:
+        conn.ensure_connection(max_retries=1, timeout=3)
+
+
+def create_service_app(
+    service: str,
+    *,
+    settings: Settings,
+    db: Database,
+    blueprints: Iterable[Blueprint],
+    title: str,
+    public_endpoints: Iterable[str] = (),
+    extra: Callable[[Flask, Api], None] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Flask:
+    """A Flask app whose every route lives under /<service>/, with the common behaviour."""
+    prefix = f"/{service}"
+    app = Flask(service)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=f"{prefix}/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=MAX_JSON_BODY,
+        JSON_SORT_KEYS=False,
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    app.json.ensure_ascii = False
+    app.extensions["settings"] = settings
+    app.extensions["db"] = db
+    app.extensions["clock"] = clock or utcnow
+    api = Api(app)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint, url_prefix=f"{prefix}/api/v1")
+
+    @app.get(f"{prefix}/healthz")
+    def healthz():
+        return jsonify(status="ok", service=service)
+
+    @app.get(f"{prefix}/readyz")
+    def readyz():
+        problems = {}
+        try:
+            db.ping()
+        except Exception as exc:
+            problems["database"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+        try:
+            check_broker(settings)
+        except Exception as exc:
+            problems["broker"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+        if problems:
+            response = jsonify(status="unavailable", service=service, reasons=problems)
+            response.status_code = 503
+            response.headers["Retry-After"] = "5"
+            return response
+        return jsonify(status="ready", service=service)
+
+    @app.before_request
+    def _bind_correlation_id():
+        incoming = request.headers.get("X-Correlation-ID", "")[:64]
+        g.correlation_token = set_correlation_id(incoming or new_correlation_id())
+
+    @app.after_request
+    def _echo_correlation_id(response: Response) -> Response:
+        response.headers["X-Correlation-ID"] = get_correlation_id() or ""
+        return response
+
+    @app.teardown_request
+    def _unbind_correlation_id(_exc):
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            reset_correlation_id(token)
+
+    install_error_handlers(app)
+    public = {"healthz", "readyz", "api-docs.openapi_json", *public_endpoints}
+    install_auth(app, settings, public_endpoints=public)
+    if extra:
+        extra(app, api)
+    return app
+
+
+def current_db() -> Database:
+    """The database of the service handling this request."""
+    return current_app.extensions["db"]
+
+
+def current_settings() -> Settings:
+    """The settings of the service handling this request."""
+    return current_app.extensions["settings"]
+
+
+def current_time() -> datetime:
+    """Now, from the app's clock (tests may freeze it)."""
+    return current_app.extensions.get("clock", utcnow)()

@@ -1,0 +1,90 @@
+"""Helpers shared by every test tier: service availability, databases, tokens."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from shared.auth import Principal, issue_token
+from shared.db import Database
+from shared.migrate import upgrade
+from shared.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require(service: str) -> None:
+    """Skip (or, under CI=true, fail) a test whose real dependency is not running."""
+    host, port = {"postgresql": ("127.0.0.1", 5432), "rabbitmq": ("127.0.0.1", 5672)}[service]
+    if _port_open(host, port):
+        return
+    message = f"{service} is not reachable on {host}:{port}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: tests that need it fail instead of skipping)")
+    pytest.skip(message)
+
+
+def test_settings(**overrides) -> Settings:
+    """Settings for tests: embedded mode, a fixed secret, fast polling."""
+    values = dict(secret_key=TEST_SECRET, relay_poll_interval=0.05, log_json=False)
+    values.update(overrides)
+    return Settings(**values)
+
+
+def sqlite_database(service: str, path) -> Database:
+    """A migrated SQLite database for one service in a temporary folder."""
+    url = f"sqlite:///{path / (service + '.db')}"
+    upgrade(service, url)
+    return Database(url)
+
+
+def create_pg_database(service: str) -> str:
+    """Create and migrate a fresh PostgreSQL database; returns its URL."""
+    require("postgresql")
+    name = f"pt_{service}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    upgrade(service, url)
+    return url
+
+
+def drop_pg_database(url: str) -> None:
+    """Drop a database made by create_pg_database."""
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def token_for(settings: Settings, *, unit_id: uuid.UUID, roles: tuple[str, ...],
+              unit_code: str = "TEST", user_id: uuid.UUID | None = None,
+              username: str = "tester", language: str = "vi") -> str:
+    """A valid bearer token for a made-up principal."""
+    principal = Principal(user_id=user_id or uuid.uuid4(), username=username, unit_id=unit_id,
+                          unit_code=unit_code, roles=roles, language=language)
+    return issue_token(settings, principal, now=datetime.now(UTC))
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header for a token."""
+    return {"Authorization": f"Bearer {token}"}
