@@ -62,12 +62,11 @@ def flatten_errors(messages: Any, prefix: str = "") -> list[dict[str, Any]]:
 
 
 def request_language() -> str:
-    """The language the caller reads: token preference, then Accept-Language, then Vietnamese."""
+    """The caller's language: ?lang= or the lang cookie, then Accept-Language, then profile."""
+    explicit = request.args.get("lang") or request.cookies.get("lang")
     principal = getattr(g, "principal", None)
-    preferred = getattr(principal, "language", None) if principal else None
-    header = request.headers.get("Accept-Language") if request else None
-    return pick_language(header, request.args.get("lang") or request.cookies.get("lang")
-                         or preferred)
+    profile = getattr(principal, "language", None) if principal else None
+    return pick_language(request.headers.get("Accept-Language"), explicit, fallback=profile)
 
 
 def problem_response(status: int, *, code: str | None = None, params: dict | None = None,

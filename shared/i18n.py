@@ -137,8 +137,9 @@ def translate_validation_message(text: str) -> dict[str, str]:
     return {"vi": text, "en": text}
 
 
-def pick_language(accept_language: str | None, preferred: str | None = None) -> str:
-    """The language of a response: the user's choice, else Accept-Language, else Vietnamese."""
+def pick_language(accept_language: str | None, preferred: str | None = None, *,
+                  fallback: str | None = None) -> str:
+    """The explicit choice, else Accept-Language, else the fallback, else Vietnamese."""
     if preferred in LANGUAGES:
         return preferred
     if accept_language:
@@ -153,7 +154,7 @@ def pick_language(accept_language: str | None, preferred: str | None = None) -> 
         for _, tag in sorted(ranked, key=lambda r: -r[0]):
             if tag in LANGUAGES:
                 return tag
-    return DEFAULT_LANGUAGE
+    return fallback if fallback in LANGUAGES else DEFAULT_LANGUAGE
 
 
 class LocalizedText(str):

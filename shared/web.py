@@ -11,7 +11,7 @@ from kombu import Connection
 
 from shared.auth import install_auth
 from shared.db import Database, utcnow
-from shared.errors import install_error_handlers
+from shared.errors import ApiError, install_error_handlers
 from shared.logging import (
     get_correlation_id,
     new_correlation_id,
@@ -94,6 +94,14 @@ def create_service_app(
     def _bind_correlation_id():
         incoming = request.headers.get("X-Correlation-ID", "")[:64]
         g.correlation_token = set_correlation_id(incoming or new_correlation_id())
+
+    @app.before_request
+    def _require_json_body():
+        # An API body must be JSON (or a multipart upload); anything else is 415, not a guess.
+        if request.method in ("POST", "PUT", "PATCH") and "/api/" in request.path \
+                and (request.content_length or 0) > 0 \
+                and request.mimetype not in ("application/json", "multipart/form-data"):
+            raise ApiError(415, "json_required")
 
     @app.after_request
     def _echo_correlation_id(response: Response) -> Response:

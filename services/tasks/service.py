@@ -126,16 +126,28 @@ def create_task(*, uow: UnitOfWork, principal: Principal, title: str, assignee_u
     if deadline < today:
         raise ApiError(422, field_errors={
             "deadline": [LocalizedText("deadline_past", today=today.strftime("%d/%m/%Y"))]})
+    return add_task(uow=uow, actor_id=principal.user_id, lead_unit_id=principal.unit_id,
+                    title=title, assignee_unit_id=assignee_unit_id, deadline=deadline,
+                    description=description, plan_id=plan_id, duty_id=duty_id, kind=kind,
+                    period_year=period_year, calendar=calendar, now=now)
+
+
+def add_task(*, uow: UnitOfWork, actor_id: uuid.UUID | None, lead_unit_id: uuid.UUID | None,
+             title: str, assignee_unit_id: uuid.UUID, deadline: date, description: str = "",
+             plan_id: uuid.UUID | None = None, duty_id: uuid.UUID | None = None,
+             kind: str = "general", period_year: int | None = None, calendar: WorkCalendar,
+             now: datetime) -> Task:
+    """Write a task with its audit row and its `task.created` event (no permission checks)."""
     task = Task(
         id=uuid.uuid4(), plan_id=plan_id, duty_id=duty_id, title=title, description=description,
         kind=kind, period_year=period_year, assignee_unit_id=assignee_unit_id,
-        lead_unit_id=principal.unit_id, deadline=deadline,
+        lead_unit_id=lead_unit_id, deadline=deadline,
         effective_deadline=effective_deadline(deadline, calendar), status="not_started",
-        progress=0, created_by=principal.user_id, created_at=now, updated_at=now,
+        progress=0, created_by=actor_id, created_at=now, updated_at=now,
     )
     uow.session.add(task)
     uow.session.flush()
-    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="create",
+    record_audit(uow.session, audit_log, actor_id=actor_id, action="create",
                  entity="task", entity_id=task.id, before=None,
                  after=jsonable(task_event_data(task)), now=now)
     outbox.add(uow.session, "task.created", task_event_data(task), now=now)

@@ -1,0 +1,41 @@
+# The two commands that matter: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST := $(PY) -m pytest
+
+.PHONY: run test test-unit test-integration test-e2e lint migrate clean-var install
+
+run: $(STAMP)
+	$(PY) -m services.embedded
+
+test: $(STAMP)
+	$(PYTEST) tests -m "not slow"
+
+test-unit: $(STAMP)
+	$(PYTEST) tests/unit
+
+test-integration: $(STAMP)
+	$(PYTEST) tests/integration
+
+test-e2e: $(STAMP)
+	$(PYTEST) tests/e2e
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check shared services tests
+
+migrate: $(STAMP)
+	$(PY) -m shared.migrate all upgrade
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,125 @@
+"""The embedded default: all three services in one process on SQLite and an in-process broker.
+
+`python -m services.embedded` migrates, seeds the demo plan and accounts, starts every relay and
+consumer in threads and serves http://127.0.0.1:8000 (PORT overrides). It runs the same code
+paths as production; only the transports differ.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sys
+from pathlib import Path
+
+from flask import Flask, render_template_string
+
+from services.kpi.app import create_app as create_kpi_app
+from services.kpi.seed import seed_indicators
+from services.kpi.worker import build_worker as build_kpi_worker
+from services.notifications.app import create_app as create_notifications_app
+from services.notifications.worker import build_worker as build_notifications_worker
+from services.tasks.app import create_app as create_tasks_app
+from services.tasks.domain import WorkCalendar
+from services.tasks.seed import DEMO_ACCOUNTS, seed_demo_accounts, seed_demo_plan
+from services.tasks.worker import build_worker as build_tasks_worker
+from shared.db import Database, utcnow
+from shared.dispatch import PrefixDispatcher
+from shared.logging import configure_logging
+from shared.migrate import upgrade
+from shared.settings import SERVICES, Settings
+from shared.worker import ServiceWorker
+
+log = logging.getLogger(__name__)
+
+INDEX = """<!doctype html><html lang="vi"><meta charset="utf-8">
+<title>Theo dõi thực hiện kế hoạch</title>
+<h1>Theo dõi thực hiện kế hoạch / Plan tracker</h1>
+<ul>{% for s in services %}<li>{{ s }}: <a href="/{{ s }}/healthz">healthz</a> ·
+<a href="/{{ s }}/readyz">readyz</a> · <a href="/{{ s }}/api/openapi.json">OpenAPI</a></li>
+{% endfor %}</ul>
+<p>Đăng nhập / Login: <code>POST /tasks/api/v1/auth/token</code></p></html>"""
+
+
+def demo_passwords(path: Path) -> dict[str, str]:
+    """The demo accounts' passwords: reused from var/demo-accounts.json, else made up once."""
+    known: dict[str, str] = {}
+    if path.exists():
+        known = {a["username"]: a["password"] for a in json.loads(path.read_text("utf-8"))}
+    return {username: known.get(username) or secrets.token_urlsafe(9)
+            for username, *_ in DEMO_ACCOUNTS}
+
+
+def prepare(settings: Settings, databases: dict[str, Database]) -> list[dict[str, str]]:
+    """Migrate every database and seed the demo plan; demo accounts only outside production."""
+    for service in SERVICES:
+        upgrade(service, settings.database_url(service))
+    now = utcnow()
+    with databases["tasks"].uow() as uow:
+        seeded = seed_demo_plan(uow=uow, now=now, calendar=WorkCalendar())
+        uow.commit()
+    with databases["kpi"].uow() as uow:
+        seed_indicators(uow=uow, now=now)
+        uow.commit()
+    log.info("demo plan ready", extra={"newly_seeded": seeded})
+    if settings.is_production:
+        return []
+    accounts_file = settings.data_dir / "demo-accounts.json"
+    with databases["tasks"].uow() as uow:
+        accounts = seed_demo_accounts(uow=uow, passwords=demo_passwords(accounts_file), now=now)
+        uow.commit()
+    accounts_file.write_text(json.dumps(accounts, ensure_ascii=False, indent=2), "utf-8")
+    return accounts
+
+
+def build(settings: Settings) -> tuple[PrefixDispatcher, list[ServiceWorker], dict[str, Database]]:
+    """The combined WSGI app, the three workers (not started) and the databases."""
+    databases = {s: Database(settings.database_url(s)) for s in SERVICES}
+    apps = {
+        "tasks": create_tasks_app(settings, db=databases["tasks"]),
+        "notifications": create_notifications_app(settings, db=databases["notifications"]),
+        "kpi": create_kpi_app(settings, db=databases["kpi"]),
+    }
+    workers = [
+        build_tasks_worker(settings, databases["tasks"]),
+        build_notifications_worker(settings, databases["notifications"]),
+        build_kpi_worker(settings, databases["kpi"]),
+    ]
+    index = Flask("index")
+
+    @index.get("/")
+    def home():
+        return render_template_string(INDEX, services=SERVICES)
+
+    return PrefixDispatcher(apps, index), workers, databases
+
+
+def main() -> None:
+    """Prepare, start the workers and serve until interrupted."""
+    settings = Settings.from_env()
+    configure_logging("embedded", json_format=settings.log_json)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app, workers, databases = build(settings)
+    accounts = prepare(settings, databases)
+    for worker in workers:
+        worker.start()
+    url = f"http://127.0.0.1:{settings.port}"
+    print(f"\nĐang chạy / Running at {url}", file=sys.stderr)
+    if accounts:
+        print(f"Tài khoản demo / Demo accounts ({settings.data_dir / 'demo-accounts.json'}):",
+              file=sys.stderr)
+        for a in accounts:
+            print(f"  {a['role']:<12} {a['username']:<14} {a['password']}  ({a['unit_code']})",
+                  file=sys.stderr)
+    from waitress import serve
+
+    try:
+        serve(app, host="127.0.0.1", port=settings.port, threads=8, ident="plan-tracker")
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+if __name__ == "__main__":
+    main()
