@@ -1,0 +1,1 @@
+"""The notifications service: recipients directory, in-app inbox fed by events."""

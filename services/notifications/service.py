@@ -1,0 +1,185 @@
+"""Use cases of the notifications service: keep the directory, fill inboxes, read them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from services.notifications import domain, repository
+from services.notifications.domain import MessageText, Names
+from services.notifications.models import InboxMessage, Recipient, Unit, audit_log
+from shared.audit import jsonable, record_audit
+from shared.auth import Principal
+from shared.db import UnitOfWork
+from shared.errors import not_found
+
+RECIPIENT_FIELDS = ("username", "full_name", "email", "unit_id", "roles", "active", "language")
+UNIT_FIELDS = ("code", "kind", "name_vi", "name_en")
+TEXT_FIELDS = ("title_vi", "title_en", "body_vi", "body_en")
+
+
+def _upsert(uow: UnitOfWork, model: type, key_field: str, fields: tuple[str, ...],
+            data: dict[str, Any], *, entity: str, at: datetime) -> Any:
+    # Events may arrive out of order: a row changes only for an event at least as recent.
+    key = data[key_field]
+    row = uow.session.get(model, key)
+    values = {name: data[name] for name in fields}
+    if row is not None and row.updated_at > at:
+        return row
+    before = None if row is None else {name: getattr(row, name) for name in fields}
+    if before == values:
+        return row
+    if row is None:
+        row = model(**{key_field: key}, **values, updated_at=at)
+        uow.session.add(row)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_at = at
+    uow.session.flush()
+    record_audit(uow.session, audit_log, actor_id=None, action="upsert", entity=entity,
+                 entity_id=key, before=jsonable(before) if before else None,
+                 after=jsonable(values), now=at)
+    return row
+
+
+def upsert_unit(*, uow: UnitOfWork, data: dict[str, Any], at: datetime) -> Unit:
+    """Keep the directory copy of a unit in step with a `unit.upserted` event."""
+    return _upsert(uow, Unit, "unit_id", UNIT_FIELDS, data, entity="unit", at=at)
+
+
+def upsert_recipient(*, uow: UnitOfWork, data: dict[str, Any], at: datetime) -> Recipient:
+    """Keep the directory copy of a user in step with a `user.upserted` event."""
+    data = {**data, "roles": list(data["roles"])}
+    return _upsert(uow, Recipient, "user_id", RECIPIENT_FIELDS, data, entity="recipient",
+                   at=at)
+
+
+def unit_names(unit: Unit | None) -> Names:
+    """A unit's names, or a placeholder while the directory does not know it yet."""
+    return Names(unit.name_vi, unit.name_en) if unit is not None else domain.UNKNOWN_UNIT
+
+
+def deliver(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
+            user_ids: Iterable[uuid.UUID], text: MessageText, at: datetime) -> int:
+    """Put one message per user in their inboxes, never two for the same event and user."""
+    wanted = list(dict.fromkeys(user_ids))
+    already = repository.users_with_message(uow.session, event_id=event_id, user_ids=wanted)
+    fresh = [user_id for user_id in wanted if user_id not in already]
+    uow.session.add_all(
+        InboxMessage(id=uuid.uuid4(), user_id=user_id, event_id=event_id, event_type=event_type,
+                     title_vi=text.title_vi, title_en=text.title_en, body_vi=text.body_vi,
+                     body_en=text.body_en, link=text.link, created_at=at, read_at=None)
+        for user_id in fresh
+    )
+    uow.session.flush()
+    return len(fresh)
+
+
+def notify_task_created(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
+                        task: dict[str, Any], at: datetime) -> int:
+    """Tell the reporters and coordinators of the assignee unit about their new task."""
+    recipients = repository.active_recipients(uow.session, unit_id=task["assignee_unit_id"],
+                                              roles=("reporter", "coordinator"))
+    unit = repository.get_unit(uow.session, task["assignee_unit_id"])
+    text = domain.task_created_text(task_id=task["task_id"], title=task["title"],
+                                    unit=unit_names(unit),
+                                    effective_deadline=task["effective_deadline"], now=at)
+    return deliver(uow=uow, event_id=event_id, event_type=event_type,
+                   user_ids=[r.user_id for r in recipients], text=text, at=at)
+
+
+def notify_task_status_changed(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
+                               task: dict[str, Any], at: datetime) -> int:
+    """Tell the lead unit's coordinators and the assignee unit's users, not the actor."""
+    recipients = repository.active_recipients(uow.session, unit_id=task["assignee_unit_id"])
+    if task.get("lead_unit_id") is not None:
+        recipients += repository.active_recipients(uow.session, unit_id=task["lead_unit_id"],
+                                                   roles=("coordinator",))
+    unit = repository.get_unit(uow.session, task["assignee_unit_id"])
+    text = domain.task_status_changed_text(
+        task_id=task["task_id"], title=task["title"], unit=unit_names(unit),
+        old_status=task["old_status"], new_status=task["status"], reason=task.get("reason"),
+        effective_deadline=task["effective_deadline"], now=at)
+    actor = task.get("actor_id")
+    return deliver(uow=uow, event_id=event_id, event_type=event_type,
+                   user_ids=[r.user_id for r in recipients if r.user_id != actor], text=text,
+                   at=at)
+
+
+def notify_report_returned(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
+                           report: dict[str, Any], at: datetime) -> int:
+    """Tell the users of the report's unit that it came back and must be fixed."""
+    recipients = repository.active_recipients(uow.session, unit_id=report["unit_id"])
+    unit = repository.get_unit(uow.session, report["unit_id"])
+    text = domain.report_returned_text(report_id=report["report_id"],
+                                       form_code=report["form_code"], year=report["year"],
+                                       version=report["version"], unit=unit_names(unit),
+                                       reason=report.get("reason"))
+    actor = report.get("actor_id")
+    return deliver(uow=uow, event_id=event_id, event_type=event_type,
+                   user_ids=[r.user_id for r in recipients if r.user_id != actor], text=text,
+                   at=at)
+
+
+def notify_kpi_status_changed(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
+                              kpi: dict[str, Any], at: datetime) -> int:
+    """Tell every active department head that an indicator changed status."""
+    recipients = repository.active_recipients(uow.session, roles=("head",))
+    unit = None
+    if kpi.get("unit_id") is not None:
+        unit = unit_names(repository.get_unit(uow.session, kpi["unit_id"]))
+    text = domain.kpi_status_changed_text(
+        indicator_code=kpi["indicator_code"], year=kpi["year"], unit=unit,
+        old_status=kpi["old_status"], new_status=kpi["new_status"], value=kpi.get("value"),
+        target=kpi.get("target"))
+    return deliver(uow=uow, event_id=event_id, event_type=event_type,
+                   user_ids=[r.user_id for r in recipients], text=text, at=at)
+
+
+def list_inbox(*, uow: UnitOfWork, principal: Principal, unread_only: bool = False,
+               limit: int = 50, offset: int = 0) -> tuple[list[InboxMessage], int]:
+    """The caller's own messages, unread first then newest; with the total count."""
+    return repository.list_inbox(uow.session, principal.user_id, unread_only=unread_only,
+                                 limit=limit, offset=offset)
+
+
+def unread_count(*, uow: UnitOfWork, principal: Principal) -> dict[str, int]:
+    """How many of the caller's messages are unread."""
+    return {"unread": repository.count_unread(uow.session, principal.user_id)}
+
+
+def mark_read(*, uow: UnitOfWork, principal: Principal, message_id: uuid.UUID,
+              now: datetime) -> InboxMessage:
+    """Mark one of the caller's messages read (again is a no-op); 404 if it is not theirs."""
+    message = repository.get_own_message(uow.session, principal.user_id, message_id)
+    if message is None:
+        raise not_found("thông báo", "Notification")
+    if repository.mark_read(uow.session, principal.user_id, message_id, now=now):
+        record_audit(uow.session, audit_log, actor_id=principal.user_id, action="read",
+                     entity="inbox_message", entity_id=message_id, before={"read_at": None},
+                     after={"read_at": now.isoformat()}, now=now)
+        uow.session.refresh(message)
+    return message
+
+
+def mark_all_read(*, uow: UnitOfWork, principal: Principal, now: datetime) -> dict[str, int]:
+    """Mark every unread message of the caller read."""
+    marked = repository.mark_all_read(uow.session, principal.user_id, now=now)
+    if marked:
+        record_audit(uow.session, audit_log, actor_id=principal.user_id, action="read_all",
+                     entity="inbox", entity_id=principal.user_id, before=None,
+                     after={"marked": marked, "read_at": now.isoformat()}, now=now)
+    return {"marked": marked}
+
+
+def message_view(message: InboxMessage, *, lang: str) -> dict[str, Any]:
+    """A message for the API: its texts in the caller's language and in both languages."""
+    view = {c.key: getattr(message, c.key) for c in InboxMessage.__table__.columns}
+    view["title"] = message.title_vi if lang == "vi" else message.title_en
+    view["body"] = message.body_vi if lang == "vi" else message.body_en
+    view["language"] = lang
+    view["read"] = message.read_at is not None
+    return view
