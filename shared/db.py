@@ -117,6 +117,9 @@ class UnitOfWork:
         assert self.session is not None
         try:
             if not self._committed:
+                # Detach what was read first, so that objects loaded in a read-only unit of
+                # work stay readable (e.g. dumped by the view) after it ends.
+                self.session.expunge_all()
                 self.session.rollback()
         finally:
             self.session.close()

@@ -21,11 +21,11 @@ _LOCATIONS = ("json", "query", "form", "files", "headers", "cookies", "path", "v
 class ApiError(Exception):
     """An expected failure with a status, a message code and optional field errors."""
 
-    def __init__(self, status: int, code: str | None = None, *,
+    def __init__(self, http_status: int, code: str | None = None, *,
                  field_errors: dict[str, Any] | None = None, headers: dict | None = None,
                  **params):
-        super().__init__(code or str(status))
-        self.status = status
+        super().__init__(code or str(http_status))
+        self.status = http_status
         self.code = code
         self.params = params
         self.field_errors = field_errors or {}

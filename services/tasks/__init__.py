@@ -1,1 +1,1 @@
-"""The tasks service: plans, org units, users and login, duties, tasks, workflow, deadline scanner."""
+"""The tasks service: plans, units, users and login, duties, tasks, workflow, deadline scanner."""

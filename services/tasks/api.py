@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.tasks import service
 from services.tasks.domain import WorkCalendar
@@ -20,6 +19,7 @@ from services.tasks.schemas import (
     UnitOut,
 )
 from shared.auth import current_principal
+from shared.schemas import ApiBlueprint as Blueprint
 from shared.web import current_db, current_settings, current_time
 
 auth_blp = Blueprint("auth", __name__, description="Login / Đăng nhập")

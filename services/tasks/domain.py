@@ -56,7 +56,7 @@ class WorkCalendar:
 
 
 def effective_deadline(given: date, calendar: WorkCalendar) -> date:
-    """A deadline on a weekend or public holiday moves to the next working day (BLDS 2015 art. 148)."""
+    """A deadline on a weekend or holiday moves to the next working day (Civil Code art. 148)."""
     return calendar.next_working_day(given)
 
 

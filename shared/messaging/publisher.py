@@ -1,7 +1,8 @@
-"""Publishers the relay uses: pipelined publisher confirms on AMQP, kombu on in-process transports."""
+"""Publishers of the relay: pipelined confirms on AMQP, kombu for in-process transports."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -84,7 +85,8 @@ class AmqpConfirmPublisher:
         self._conn, self._channel, self._next_tag = conn, channel, 1
 
     def _settle(self, delivery_tag: int, multiple: bool, error: str | None) -> None:
-        tags = [t for t in self._pending.by_tag if t <= delivery_tag] if multiple else [delivery_tag]
+        pending = self._pending.by_tag
+        tags = [t for t in pending if t <= delivery_tag] if multiple else [delivery_tag]
         for tag in tags:
             message_id = self._pending.by_tag.pop(tag, None)
             if message_id is None:
@@ -159,10 +161,8 @@ class AmqpConfirmPublisher:
         """Drop the connection; the next batch reconnects."""
         conn, self._conn, self._channel = self._conn, None, None
         if conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken connection
                 conn.collect()
-            except Exception:  # noqa: S110 - closing a broken connection
-                pass
 
 
 class KombuPublisher:

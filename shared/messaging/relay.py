@@ -1,4 +1,4 @@
-"""The outbox relay: publishes committed outbox rows and marks them sent after a positive confirm."""
+"""The outbox relay: publishes committed outbox rows, marks them sent after a positive confirm."""
 
 from __future__ import annotations
 

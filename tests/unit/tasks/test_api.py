@@ -145,3 +145,17 @@ def test_a_form_body_is_415_not_a_guess(world):
     response = world.client.post(TASKS, data={"title": "x"}, headers=world.login("coord"))
     assert response.status_code == 415
     assert response.json["details"]["en"].startswith("The body must be JSON")
+
+
+def test_unknown_query_parameter_is_422(world):
+    response = world.client.get(f"{TASKS}?stauts=done", headers=world.login("head"))
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "stauts"
+
+
+def test_me_and_units_are_readable(world):
+    me = world.client.get("/tasks/api/v1/me", headers=world.login("rep1"))
+    assert me.status_code == 200
+    assert me.json["unit"]["code"] == "D1"
+    units = world.client.get("/tasks/api/v1/units", headers=world.login("rep1"))
+    assert [u["code"] for u in units.json] == ["D1", "D2", "SCT"]

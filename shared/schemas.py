@@ -1,0 +1,27 @@
+"""Schema and blueprint bases that make every service strict about its input."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema
+from webargs.flaskparser import FlaskParser
+
+
+class StrictSchema(Schema):
+    """Input schema: unknown fields are an error, not silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class StrictParser(FlaskParser):
+    """Rejects unknown query parameters too (webargs ignores them by default): a typo is a 422."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint whose argument parser is strict."""
+
+    ARGUMENTS_PARSER = StrictParser()
