@@ -1,0 +1,33 @@
+"""The kpi service's Flask app factory: `gunicorn 'services.kpi.app:create_app()'`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Flask
+
+from services.kpi.api import kpis_blp, reports_blp
+from shared.db import Database
+from shared.logging import configure_logging
+from shared.settings import Settings
+from shared.web import create_service_app
+
+SERVICE = "kpi"
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None,
+               clock: Callable[[], datetime] | None = None) -> Flask:
+    """Build the kpi web app; settings come from the environment unless given."""
+    if settings is None:
+        settings = Settings.from_env()
+        configure_logging(SERVICE, json_format=settings.log_json)
+    db = db or Database(settings.database_url(SERVICE))
+    return create_service_app(
+        SERVICE,
+        settings=settings,
+        db=db,
+        blueprints=[reports_blp, kpis_blp],
+        title="KPI / Chỉ tiêu",
+        clock=clock,
+    )

@@ -1,0 +1,254 @@
+"""Pure rules of the kpi service: the yearly report form, lateness, KPI aggregation and status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from services.kpi import messages  # noqa: F401  (registers the message codes used below)
+from shared.i18n import LocalizedText, both
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+CP_YEARLY = "CP_YEARLY"
+REPORTING_KINDS = ("district", "iz_board")
+REPORT_STATUSES = ("draft", "submitted", "approved", "returned")
+SUBMITTABLE_STATUSES = ("draft", "returned")
+COUNTED_STATUSES = ("submitted", "approved")
+PROVINCE = "province"
+# Decree 09/2019/NĐ-CP: the yearly data period ends 14/12; the plan's yearly report is due
+# 20/12 of the report year (the tasks service's reporting rule uses the same day).
+DATA_PERIOD_END = (12, 14)
+REPORT_DEADLINE = (12, 20)
+MAX_COUNT = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """One field of a report form: a count, a percentage or free text."""
+
+    name: str
+    kind: str  # count | percent | text
+    label_vi: str
+    label_en: str
+    required: bool = True
+
+
+CP_YEARLY_FIELDS: tuple[FieldDef, ...] = (
+    FieldDef("facilities_cp_potential", "count", "Số cơ sở SXCN có tiềm năng áp dụng SXSH",
+             "Industrial facilities with CP potential"),
+    FieldDef("facilities_aware", "count", "Số cơ sở nhận thức được lợi ích SXSH",
+             "Facilities aware of CP benefits"),
+    FieldDef("facilities_applying", "count", "Số cơ sở áp dụng SXSH", "Facilities applying CP"),
+    FieldDef("avg_saving_percent", "percent",
+             "Mức tiết kiệm năng lượng, nguyên liệu, nhiên liệu bình quân của cơ sở áp dụng (%)",
+             "Average saving of energy, raw material and fuel of applying facilities (%)"),
+    FieldDef("officers_responsible", "count", "Số cán bộ chuyên trách SXSH",
+             "Officers responsible for CP"),
+    FieldDef("officers_trained", "count", "Số cán bộ chuyên trách được đào tạo",
+             "Officers trained"),
+    FieldDef("trainings_held", "count", "Số lớp tập huấn, hội thảo đã tổ chức",
+             "Trainings and workshops held"),
+    FieldDef("leaflets_issued", "count", "Số tờ rơi, tài liệu đã phát hành", "Leaflets issued"),
+    FieldDef("narrative", "text", "Đánh giá chung, kiến nghị", "Narrative and proposals",
+             required=False),
+)
+FORMS: dict[str, tuple[FieldDef, ...]] = {CP_YEARLY: CP_YEARLY_FIELDS}
+
+# (smaller field, larger field, message code, message params' names for the two values)
+_NOT_GREATER_THAN = (
+    ("facilities_aware", "facilities_cp_potential", "kpi_aware_gt_potential",
+     ("aware", "potential")),
+    ("facilities_applying", "facilities_cp_potential", "kpi_applying_gt_potential",
+     ("applying", "potential")),
+    ("officers_trained", "officers_responsible", "kpi_trained_gt_responsible",
+     ("trained", "responsible")),
+)
+
+FieldErrors = dict[str, list[LocalizedText]]
+
+
+def _field_error(field: FieldDef, code: str, **params: Any) -> LocalizedText:
+    return LocalizedText(code, label=field.label_vi, label_en=field.label_en, **params)
+
+
+def validate_values(values: Mapping[str, Any], *, complete: bool,
+                    fields: tuple[FieldDef, ...] = CP_YEARLY_FIELDS) -> FieldErrors:
+    """Field errors of a report's values; `complete` also requires every required field."""
+    errors: FieldErrors = {}
+    for field in fields:
+        value = values.get(field.name)
+        if value is None:
+            if complete and field.required:
+                errors.setdefault(field.name, []).append(_field_error(field, "kpi_field_required"))
+        elif field.kind == "count" and not 0 <= value <= MAX_COUNT:
+            errors.setdefault(field.name, []).append(
+                _field_error(field, "kpi_count_range", max=f"{MAX_COUNT:,}".replace(",", ".")))
+        elif field.kind == "percent" and not 0 <= value <= 100:
+            errors.setdefault(field.name, []).append(_field_error(field, "kpi_percent_range"))
+    if errors:
+        return errors  # cross-field rules only make sense on values that are each valid
+    for small, large, code, (small_name, large_name) in _NOT_GREATER_THAN:
+        if values.get(small) is not None and values.get(large) is not None \
+                and values[small] > values[large]:
+            errors.setdefault(small, []).append(LocalizedText(
+                code, **{small_name: values[small], large_name: values[large]}))
+    if values.get("facilities_applying") == 0 and values.get("avg_saving_percent"):
+        errors.setdefault("avg_saving_percent", []).append(
+            LocalizedText("kpi_saving_without_applying"))
+    return errors
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar date of a UTC moment in Asia/Ho_Chi_Minh."""
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def report_deadline(year: int) -> date:
+    """20/12 of the report year, moved past weekends and public holidays (BLDS 2015 art. 148)."""
+    # Mirrors the tasks service's WorkCalendar without its admin overrides (services never
+    # import each other); a shared working calendar should replace this.
+    day = date(year, *REPORT_DEADLINE)
+    days_off = holidays.country_holidays("VN", years=(year, year + 1))
+    while day.weekday() >= 5 or day in days_off:
+        day += timedelta(days=1)
+    return day
+
+
+def is_late(submitted_at: datetime, year: int) -> bool:
+    """True if a report for `year` reached us after its (working-day) deadline, local time."""
+    return local_date(submitted_at) > report_deadline(year)
+
+
+def expected_to_report(*, kind: str, valid_from: date | None, valid_to: date | None,
+                       year: int) -> bool:
+    """A district or IZ board reports for a year if it exists on the data period's last day."""
+    day = date(year, *DATA_PERIOD_END)
+    return (kind in REPORTING_KINDS and (valid_from is None or valid_from <= day)
+            and (valid_to is None or valid_to >= day))
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """What the formulas need of an indicator (a plain value, not a database row)."""
+
+    code: str
+    kind: str  # share | range
+    numerator_field: str
+    denominator_field: str | None
+    weight_field: str | None
+    direction: str  # increase | decrease
+    baseline_value: float
+    baseline_year: int
+    target_value: float
+    target_min: float | None
+    target_max: float | None
+    target_year: int
+    at_risk_margin: float
+
+    @property
+    def goal(self) -> float:
+        """The value that counts as achieved: the range's lower bound, else the target."""
+        if self.kind == "range" and self.target_min is not None:
+            return self.target_min
+        return self.target_value
+
+
+SPEC_FIELDS = tuple(IndicatorSpec.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    """An indicator's value for one scope and year, with how it compares to the plan."""
+
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    expected: float
+    target: float
+    status: str
+    rule: dict[str, str]
+
+
+def aggregate(spec: IndicatorSpec, reports: Iterable[Mapping[str, Any]]
+              ) -> tuple[float | None, float | None, float | None]:
+    """(numerator, denominator, value) over units: sums of numerators over sums of denominators.
+
+    A share is 100 × Σ numerator / Σ denominator (never a mean of the units' percentages).
+    A range (SAVING) is the facilities' mean: Σ (value × weight) / Σ weight, each unit's
+    value weighted by its `weight_field` (its applying facilities).
+    """
+    numerator = denominator = 0.0
+    counted = False
+    for values in reports:
+        top = values.get(spec.numerator_field)
+        bottom_field = spec.weight_field if spec.kind == "range" else spec.denominator_field
+        bottom = values.get(bottom_field) if bottom_field else None
+        if top is None or bottom is None:
+            continue
+        counted = True
+        numerator += top * bottom if spec.kind == "range" else top
+        denominator += bottom
+    if not counted:
+        return None, None, None
+    if denominator == 0:
+        return numerator, denominator, None
+    scale = 1 if spec.kind == "range" else 100
+    return numerator, denominator, scale * numerator / denominator
+
+
+def expected_value(spec: IndicatorSpec, year: int) -> float:
+    """The value expected in `year` on the straight line from baseline to target."""
+    if year <= spec.baseline_year or spec.target_year <= spec.baseline_year:
+        return spec.baseline_value if year <= spec.baseline_year else spec.goal
+    if year >= spec.target_year:
+        return spec.goal
+    share = (year - spec.baseline_year) / (spec.target_year - spec.baseline_year)
+    return spec.baseline_value + (spec.goal - spec.baseline_value) * share
+
+
+def kpi_status(spec: IndicatorSpec, value: float | None, expected: float) -> str:
+    """achieved, on_track, at_risk, off_track, or no_data when there is no value."""
+    if value is None:
+        return "no_data"
+    sign = -1 if spec.direction == "decrease" else 1
+    if sign * value >= sign * spec.goal:
+        return "achieved"
+    if sign * value >= sign * expected:
+        return "on_track"
+    if sign * value >= sign * expected - spec.at_risk_margin:
+        return "at_risk"
+    return "off_track"
+
+
+def _pct(number: float) -> str:
+    return f"{round(number, 2):g}%"
+
+
+def status_rule(spec: IndicatorSpec, year: int) -> dict[str, str]:
+    """The status rule of an indicator for a year, in words, in Vietnamese and English."""
+    expected = expected_value(spec, year)
+    sign = -1 if spec.direction == "decrease" else 1
+    params = dict(year=year, expected=_pct(expected), baseline=_pct(spec.baseline_value),
+                  baseline_year=spec.baseline_year, target_year=spec.target_year,
+                  risk=_pct(expected - sign * spec.at_risk_margin))
+    if spec.kind == "range":
+        return both("kpi_rule_range", target_min=_pct(spec.goal),
+                    target_max=_pct(spec.target_max if spec.target_max is not None
+                                    else spec.goal), **params)
+    code = "kpi_rule_decrease" if sign < 0 else "kpi_rule_increase"
+    return both(code, target=_pct(spec.goal), **params)
+
+
+def evaluate(spec: IndicatorSpec, year: int,
+             reports: Iterable[Mapping[str, Any]]) -> KpiResult:
+    """An indicator's value, expected value, target, status and rule over the counted reports."""
+    numerator, denominator, value = aggregate(spec, reports)
+    expected = expected_value(spec, year)
+    return KpiResult(value=value, numerator=numerator, denominator=denominator,
+                     expected=expected, target=spec.goal,
+                     status=kpi_status(spec, value, expected), rule=status_rule(spec, year))

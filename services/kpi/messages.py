@@ -1,0 +1,78 @@
+"""The kpi service's own message codes, in Vietnamese and English."""
+
+from __future__ import annotations
+
+from shared.i18n import register_messages
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "kpi_duplicate_report": (
+        "Đơn vị đã có báo cáo {form} năm {year}; hãy sửa báo cáo hiện có.",
+        "The unit already has a {form} report for {year}; edit that one."),
+    "kpi_not_reporting_unit": (
+        "Chỉ UBND cấp huyện và Ban Quản lý các khu công nghiệp lập báo cáo này.",
+        "Only district-level units and the industrial-zone board file this report."),
+    "kpi_unit_not_valid_in_year": (
+        "Đơn vị của bạn không còn (hoặc chưa) tồn tại trong kỳ báo cáo năm {year}.",
+        "Your unit did not exist in the {year} reporting period."),
+    "kpi_year_in_future": (
+        "Không lập báo cáo cho năm chưa bắt đầu (năm hiện tại: {current}).",
+        "A report may not be filed for a year that has not begun (current year: {current})."),
+    "kpi_report_not_submittable": (
+        "Báo cáo đang ở trạng thái '{current}'; chỉ gửi được báo cáo nháp hoặc bị trả lại.",
+        "The report is '{current}'; only a draft or a returned report can be submitted."),
+    "kpi_not_own_report": (
+        "Chỉ cán bộ của đơn vị lập báo cáo mới được gửi báo cáo này.",
+        "Only the reporting unit's own staff may submit this report."),
+    "kpi_field_required": (
+        "Cần nhập {label} trước khi gửi báo cáo.",
+        "{label_en} is required before the report is submitted."),
+    "kpi_count_range": (
+        "{label} phải là số nguyên từ 0 đến {max}.",
+        "{label_en} must be a whole number from 0 to {max}."),
+    "kpi_percent_range": (
+        "{label} phải từ 0 đến 100 (%).",
+        "{label_en} must be between 0 and 100 (%)."),
+    "kpi_aware_gt_potential": (
+        "Số cơ sở nhận thức được lợi ích SXSH ({aware}) không được lớn hơn số cơ sở có tiềm "
+        "năng áp dụng SXSH ({potential}).",
+        "Facilities aware of CP benefits ({aware}) may not exceed facilities with CP potential "
+        "({potential})."),
+    "kpi_applying_gt_potential": (
+        "Số cơ sở áp dụng SXSH ({applying}) không được lớn hơn số cơ sở có tiềm năng áp dụng "
+        "SXSH ({potential}).",
+        "Facilities applying CP ({applying}) may not exceed facilities with CP potential "
+        "({potential})."),
+    "kpi_trained_gt_responsible": (
+        "Số cán bộ được đào tạo ({trained}) không được lớn hơn số cán bộ chuyên trách SXSH "
+        "({responsible}).",
+        "Officers trained ({trained}) may not exceed officers responsible for CP "
+        "({responsible})."),
+    "kpi_saving_without_applying": (
+        "Không có cơ sở áp dụng SXSH thì mức tiết kiệm bình quân phải để trống hoặc bằng 0.",
+        "With no facility applying CP the average saving must be empty or 0."),
+    "kpi_rule_increase": (
+        "Đạt nếu ≥ {target}; đúng tiến độ nếu ≥ {expected} (mức kỳ vọng năm {year} trên đường "
+        "thẳng từ {baseline} năm {baseline_year} đến {target} năm {target_year}); có nguy cơ "
+        "nếu ≥ {risk}; còn lại là chậm tiến độ; chưa có dữ liệu nếu chưa có báo cáo.",
+        "Achieved if ≥ {target}; on track if ≥ {expected} (expected for {year} on the straight "
+        "line from {baseline} in {baseline_year} to {target} in {target_year}); at risk if ≥ "
+        "{risk}; otherwise off track; no data without reports."),
+    "kpi_rule_decrease": (
+        "Đạt nếu ≤ {target}; đúng tiến độ nếu ≤ {expected} (mức kỳ vọng năm {year} trên đường "
+        "thẳng từ {baseline} năm {baseline_year} đến {target} năm {target_year}); có nguy cơ "
+        "nếu ≤ {risk}; còn lại là chậm tiến độ; chưa có dữ liệu nếu chưa có báo cáo.",
+        "Achieved if ≤ {target}; on track if ≤ {expected} (expected for {year} on the straight "
+        "line from {baseline} in {baseline_year} to {target} in {target_year}); at risk if ≤ "
+        "{risk}; otherwise off track; no data without reports."),
+    "kpi_rule_range": (
+        "Khoảng mục tiêu {target_min}–{target_max}: đạt nếu ≥ {target_min} (vượt {target_max} "
+        "vẫn là đạt); đúng tiến độ nếu ≥ {expected} (mức kỳ vọng năm {year} trên đường thẳng "
+        "từ {baseline} năm {baseline_year} đến {target_min} năm {target_year}); có nguy cơ nếu "
+        "≥ {risk}; còn lại là chậm tiến độ; chưa có dữ liệu nếu chưa có báo cáo.",
+        "Target range {target_min}–{target_max}: achieved if ≥ {target_min} (above "
+        "{target_max} also counts as achieved); on track if ≥ {expected} (expected for {year} "
+        "on the straight line from {baseline} in {baseline_year} to {target_min} in "
+        "{target_year}); at risk if ≥ {risk}; otherwise off track; no data without reports."),
+}
+
+register_messages(MESSAGES)

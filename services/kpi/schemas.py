@@ -1,0 +1,129 @@
+"""marshmallow schemas for the kpi service's HTTP input and output."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from services.kpi.domain import CP_YEARLY_FIELDS, FORMS, REPORT_STATUSES, FieldDef
+from shared.messaging.events import KPI_STATUSES
+
+
+class StrictSchema(Schema):
+    """Input schema: unknown fields are an error, not silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class Count(fields.Integer):
+    """A whole number given as a JSON number (not a string, not true/false)."""
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+def _field(field: FieldDef) -> fields.Field:
+    # Ranges and cross-field rules live in domain.validate_values (one place, bilingual).
+    if field.kind == "count":
+        return Count(strict=True, allow_none=True)
+    if field.kind == "percent":
+        return fields.Float(allow_none=True, allow_nan=False)
+    return fields.String(allow_none=True, validate=validate.Length(max=20000))
+
+
+def values_schema(form_fields: tuple[FieldDef, ...], name: str) -> type[Schema]:
+    """A strict schema for a form's values, built from the form's field definitions."""
+    return StrictSchema.from_dict({f.name: _field(f) for f in form_fields}, name=name)
+
+
+CpYearlyValues = values_schema(CP_YEARLY_FIELDS, "CpYearlyValues")
+
+
+class ReportCreate(StrictSchema):
+    # One form today; a second form would choose its values schema by form_code.
+    form_code = fields.String(load_default="CP_YEARLY", validate=validate.OneOf(tuple(FORMS)))
+    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2000, max=2100))
+    values = fields.Nested(CpYearlyValues, load_default=dict)
+    submit = fields.Boolean(load_default=False)
+
+
+class SubmitRequest(StrictSchema):
+    """No fields yet: the unit, status and version come from the stored report."""
+
+
+class ReportOut(Schema):
+    id = fields.UUID()
+    unit_id = fields.UUID()
+    form_code = fields.String()
+    year = fields.Integer()
+    status = fields.String(validate=validate.OneOf(REPORT_STATUSES))
+    version = fields.Integer()
+    values = fields.Nested(CpYearlyValues)
+    late = fields.Boolean()
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    submitted_by = fields.UUID(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class ReportQuery(StrictSchema):
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    status = fields.String(validate=validate.OneOf(REPORT_STATUSES))
+    unit_id = fields.UUID()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class KpiQuery(StrictSchema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+
+
+class Completeness(Schema):
+    reported = fields.Integer()
+    expected = fields.Integer()
+
+
+class LocalizedOut(Schema):
+    vi = fields.String()
+    en = fields.String()
+
+
+class KpiOut(Schema):
+    indicator_code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    kind = fields.String()
+    year = fields.Integer()
+    value = fields.Float(allow_none=True)
+    numerator = fields.Float(allow_none=True)
+    denominator = fields.Float(allow_none=True)
+    target = fields.Float()
+    target_min = fields.Float(allow_none=True)
+    target_max = fields.Float(allow_none=True)
+    expected = fields.Float()
+    status = fields.String(validate=validate.OneOf(KPI_STATUSES))
+    rule = fields.Nested(LocalizedOut)
+    completeness = fields.Nested(Completeness)
+    provisional = fields.Boolean()
+    computed_at = fields.AwareDateTime(allow_none=True)
+
+
+class IndicatorOut(Schema):
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    form_code = fields.String()
+    kind = fields.String()
+    numerator_field = fields.String()
+    denominator_field = fields.String(allow_none=True)
+    weight_field = fields.String(allow_none=True)
+    direction = fields.String()
+    baseline_value = fields.Float()
+    baseline_year = fields.Integer()
+    target_value = fields.Float()
+    target_min = fields.Float(allow_none=True)
+    target_max = fields.Float(allow_none=True)
+    target_year = fields.Integer()
+    at_risk_margin = fields.Float()

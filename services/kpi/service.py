@@ -1,0 +1,182 @@
+"""Use cases of the kpi service: each takes the unit of work, applies rules, stages events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from services.kpi import repository
+from services.kpi.domain import (
+    CP_YEARLY,
+    REPORTING_KINDS,
+    SUBMITTABLE_STATUSES,
+    expected_to_report,
+    is_late,
+    local_date,
+    validate_values,
+)
+from services.kpi.kpis import list_kpis as list_kpis  # re-exported: api -> service -> kpis
+from services.kpi.kpis import recompute_kpis
+from services.kpi.models import Indicator, Report, ReportVersion, Unit, audit_log, outbox
+from shared.audit import jsonable, record_audit
+from shared.auth import Principal
+from shared.db import UnitOfWork
+from shared.errors import ApiError, not_found
+from shared.i18n import LocalizedText
+
+UNIT_FIELDS = ("code", "kind", "name_vi", "name_en", "valid_from", "valid_to")
+
+
+def upsert_unit(*, uow: UnitOfWork, data: dict[str, Any], now: datetime) -> Unit:
+    """Keep the local copy of an org unit in step with a `unit.upserted` event."""
+    unit = repository.get_unit(uow.session, data["unit_id"])
+    before = None if unit is None else jsonable({f: getattr(unit, f) for f in UNIT_FIELDS})
+    if unit is None:
+        unit = Unit(unit_id=data["unit_id"])
+        uow.session.add(unit)
+    for field in UNIT_FIELDS:
+        setattr(unit, field, data[field])
+    after = jsonable({f: getattr(unit, f) for f in UNIT_FIELDS})
+    if after != before:
+        uow.session.flush()
+        record_audit(uow.session, audit_log, actor_id=None, action="upsert", entity="unit",
+                     entity_id=unit.unit_id, before=before, after=after, now=now)
+    return unit
+
+
+def report_event_data(report: Report, *, actor_id: uuid.UUID | None,
+                      reason: str | None = None) -> dict[str, Any]:
+    """The payload of every `report.*` event."""
+    return {"report_id": report.id, "unit_id": report.unit_id, "form_code": report.form_code,
+            "year": report.year, "version": report.version, "status": report.status,
+            "late": report.late, "actor_id": actor_id, "reason": reason}
+
+
+def report_view(report: Report) -> dict[str, Any]:
+    """A report as plain values, for the API (read while the session is open)."""
+    return {c.key: getattr(report, c.key) for c in Report.__table__.columns}
+
+
+def indicator_view(indicator: Indicator) -> dict[str, Any]:
+    """An indicator as plain values, for the API."""
+    return {c.key: getattr(indicator, c.key) for c in Indicator.__table__.columns}
+
+
+def _snapshot(report: Report) -> dict[str, Any]:
+    return jsonable(report_view(report))
+
+
+def _raise_field_errors(errors: dict[str, list[LocalizedText]]) -> None:
+    if errors:
+        raise ApiError(422, field_errors={"values": errors})
+
+
+def create_report(*, uow: UnitOfWork, principal: Principal, year: int, values: dict[str, Any],
+                  form_code: str = CP_YEARLY, submit: bool = False, now: datetime) -> Report:
+    """A district or IZ board files its report for a year (its unit comes from the token)."""
+    if not principal.has_role("reporter", "coordinator"):
+        raise ApiError(403, "role_required", roles="reporter, coordinator")
+    unit = repository.get_unit(uow.session, principal.unit_id)
+    if unit is None or unit.kind not in REPORTING_KINDS:
+        raise ApiError(403, "kpi_not_reporting_unit")
+    current = local_date(now).year
+    if year > current:
+        raise ApiError(422, field_errors={
+            "year": [LocalizedText("kpi_year_in_future", current=current)]})
+    if not expected_to_report(kind=unit.kind, valid_from=unit.valid_from,
+                              valid_to=unit.valid_to, year=year):
+        raise ApiError(422, field_errors={
+            "year": [LocalizedText("kpi_unit_not_valid_in_year", year=year)]})
+    _raise_field_errors(validate_values(values, complete=submit))
+    duplicate = ApiError(409, "kpi_duplicate_report", form=form_code, year=year)
+    if repository.find_report(uow.session, unit_id=unit.unit_id, form_code=form_code,
+                              year=year) is not None:
+        raise duplicate
+    report = Report(id=uuid.uuid4(), unit_id=unit.unit_id, form_code=form_code, year=year,
+                    status="draft", version=0, values=dict(values), late=False,
+                    created_by=principal.user_id, created_at=now, updated_at=now)
+    uow.session.add(report)
+    try:
+        uow.session.flush()
+    except IntegrityError as exc:  # a concurrent create of the same unit, form and year won
+        raise duplicate from exc
+    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="create",
+                 entity="report", entity_id=report.id, before=None, after=_snapshot(report),
+                 now=now)
+    if submit:
+        _submit(uow, report, actor_id=principal.user_id, now=now)
+    return report
+
+
+def submit_report(*, uow: UnitOfWork, principal: Principal, report_id: uuid.UUID,
+                  now: datetime) -> Report:
+    """The reporting unit sends its draft (or returned) report; KPIs of that year follow."""
+    report = repository.get_visible_report(uow.session, principal, report_id, for_update=True)
+    if report is None:
+        raise not_found("báo cáo", "Report")
+    if report.unit_id != principal.unit_id or not principal.has_role("reporter", "coordinator"):
+        raise ApiError(403, "kpi_not_own_report")
+    if report.status not in SUBMITTABLE_STATUSES:
+        raise ApiError(409, "kpi_report_not_submittable", current=report.status)
+    _raise_field_errors(validate_values(report.values, complete=True))
+    _submit(uow, report, actor_id=principal.user_id, now=now)
+    return report
+
+
+def _submit(uow: UnitOfWork, report: Report, *, actor_id: uuid.UUID | None,
+            now: datetime) -> None:
+    before = _snapshot(report)
+    report.status = "submitted"
+    report.version += 1
+    # Lateness is the first submission's: a report sent on time and returned for a fix stays
+    # on time.
+    report.late = report.late or is_late(now, report.year)
+    report.submitted_at = now
+    report.submitted_by = actor_id
+    report.updated_at = now
+    uow.session.add(ReportVersion(id=uuid.uuid4(), report_id=report.id, version=report.version,
+                                  status=report.status, values=dict(report.values),
+                                  actor_id=actor_id, created_at=now, reason=None))
+    uow.session.flush()
+    record_audit(uow.session, audit_log, actor_id=actor_id, action="submit", entity="report",
+                 entity_id=report.id, before=before, after=_snapshot(report), now=now)
+    outbox.add(uow.session, "report.submitted", report_event_data(report, actor_id=actor_id),
+               now=now)
+    recompute_kpis(uow=uow, form_code=report.form_code, year=report.year,
+                   unit_ids=[report.unit_id], now=now)
+
+
+def list_reports(*, uow: UnitOfWork, principal: Principal, year: int | None = None,
+                 status: str | None = None, unit_id: uuid.UUID | None = None,
+                 limit: int = 50, offset: int = 0) -> tuple[list[Report], int]:
+    """The reports the caller may see, filtered, newest year first; with the total count."""
+    query = repository.visible_reports(principal)
+    if year is not None:
+        query = query.where(Report.year == year)
+    if status:
+        query = query.where(Report.status == status)
+    if unit_id:
+        query = query.where(Report.unit_id == unit_id)
+    total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = uow.session.execute(
+        query.order_by(Report.year.desc(), Report.unit_id, Report.form_code)
+        .limit(limit).offset(offset)
+    ).scalars()
+    return list(rows), total
+
+
+def get_report(*, uow: UnitOfWork, principal: Principal, report_id: uuid.UUID) -> Report:
+    """A report the caller may see; 404 for unknown ids and for reports of other units."""
+    report = repository.get_visible_report(uow.session, principal, report_id)
+    if report is None:
+        raise not_found("báo cáo", "Report")
+    return report
+
+
+def list_indicators(*, uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every indicator with its formula, baseline and target."""
+    return [indicator_view(i) for i in repository.list_indicators(uow.session)]
