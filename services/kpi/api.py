@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.kpi import service
 from services.kpi.schemas import (
@@ -18,6 +17,7 @@ from services.kpi.schemas import (
     SubmitRequest,
 )
 from shared.auth import current_principal
+from shared.schemas import ApiBlueprint as Blueprint
 from shared.web import current_db, current_time
 
 reports_blp = Blueprint("reports", __name__, description="Yearly reports / Báo cáo hằng năm")

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from services.kpi.domain import CP_YEARLY_FIELDS, FORMS, REPORT_STATUSES, FieldDef
 from shared.messaging.events import KPI_STATUSES
-
-
-class StrictSchema(Schema):
-    """Input schema: unknown fields are an error, not silently dropped."""
-
-    class Meta:
-        unknown = RAISE
+from shared.schemas import StrictSchema
 
 
 class Count(fields.Integer):

@@ -95,10 +95,17 @@ def test_a_full_recompute_rebuilds_lost_values(world):
 
 def test_kpis_need_a_year_between_2000_and_2100(world):
     headers = world.headers("D1", "viewer")
-    for query in ("", "?year=1999", "?year=2101", "?year=abc"):
+    for query in ("", "?year=1999", "?year=2101", "?year=abc", "?year=2019&unit=1"):
         response = world.client.get(f"{API}/kpis{query}", headers=headers)
         assert response.status_code == 422, query
         assert response.json["errors"]
+
+
+def test_the_language_parameter_is_accepted_and_chooses_english_errors(world):
+    headers = world.headers("D1", "viewer")
+    assert world.client.get(f"{API}/kpis?year=2019&lang=en", headers=headers).status_code == 200
+    response = world.client.get(f"{API}/kpis?year=1999&lang=en", headers=headers)
+    assert response.json["errors"][0]["message"].startswith("Must be")
 
 
 def test_indicators_are_the_four_of_the_plan_and_seeding_again_adds_none(world):
