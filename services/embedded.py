@@ -22,7 +22,12 @@ from services.notifications.app import create_app as create_notifications_app
 from services.notifications.worker import build_worker as build_notifications_worker
 from services.tasks.app import create_app as create_tasks_app
 from services.tasks.domain import WorkCalendar
-from services.tasks.seed import DEMO_ACCOUNTS, seed_demo_accounts, seed_demo_plan
+from services.tasks.seed import (
+    DEMO_ACCOUNTS,
+    seed_demo_accounts,
+    seed_demo_plan,
+    seed_demo_units,
+)
 from services.tasks.worker import build_worker as build_tasks_worker
 from shared.db import Database, utcnow
 from shared.dispatch import PrefixDispatcher
@@ -56,20 +61,22 @@ def prepare(settings: Settings, databases: dict[str, Database]) -> list[dict[str
     for service in SERVICES:
         upgrade(service, settings.database_url(service))
     now = utcnow()
+    accounts: list[dict[str, str]] = []
     with databases["tasks"].uow() as uow:
+        seed_demo_units(uow=uow, now=now)
+        if not settings.is_production:  # accounts before tasks, so their events reach them
+            accounts = seed_demo_accounts(
+                uow=uow, passwords=demo_passwords(settings.data_dir / "demo-accounts.json"),
+                now=now)
         seeded = seed_demo_plan(uow=uow, now=now, calendar=WorkCalendar())
         uow.commit()
     with databases["kpi"].uow() as uow:
         seed_indicators(uow=uow, now=now)
         uow.commit()
     log.info("demo plan ready", extra={"newly_seeded": seeded})
-    if settings.is_production:
-        return []
-    accounts_file = settings.data_dir / "demo-accounts.json"
-    with databases["tasks"].uow() as uow:
-        accounts = seed_demo_accounts(uow=uow, passwords=demo_passwords(accounts_file), now=now)
-        uow.commit()
-    accounts_file.write_text(json.dumps(accounts, ensure_ascii=False, indent=2), "utf-8")
+    if accounts:
+        (settings.data_dir / "demo-accounts.json").write_text(
+            json.dumps(accounts, ensure_ascii=False, indent=2), "utf-8")
     return accounts
 
 

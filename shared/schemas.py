@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema
 from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import MultiDict
 
 
 class StrictSchema(Schema):
@@ -19,6 +21,14 @@ class StrictParser(FlaskParser):
 
     DEFAULT_UNKNOWN_BY_LOCATION = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
+    GLOBAL_QUERY_PARAMETERS = ("lang",)  # read by every service for the response language
+
+    def load_querystring(self, req, schema):
+        """The query string without the parameters every endpoint accepts."""
+        args = MultiDict(req.args)
+        for name in self.GLOBAL_QUERY_PARAMETERS:
+            args.poplist(name)
+        return MultiDictProxy(args, schema)
 
 
 class ApiBlueprint(Blueprint):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from flask_smorest import Blueprint
-
 from services.notifications import service
 from services.notifications.schemas import InboxMessageOut, InboxQuery, MarkedOut, UnreadCountOut
 from shared.auth import current_principal
 from shared.errors import request_language
+from shared.schemas import ApiBlueprint as Blueprint
 from shared.web import current_db, current_time
 
 inbox_blp = Blueprint("inbox", __name__, description="In-app inbox / Hộp thư thông báo")

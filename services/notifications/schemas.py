@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from shared.i18n import LANGUAGES
-
-
-class StrictSchema(Schema):
-    """Input schema: unknown fields are an error, not silently dropped."""
-
-    class Meta:
-        unknown = RAISE
+from shared.schemas import StrictSchema
 
 
 class InboxQuery(StrictSchema):

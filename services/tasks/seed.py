@@ -85,18 +85,26 @@ def seed_id(*parts: str) -> uuid.UUID:
     return uuid.uuid5(SEED_NAMESPACE, "/".join(parts))
 
 
-def seed_demo_plan(*, uow: UnitOfWork, now: datetime, calendar: WorkCalendar) -> bool:
-    """Seed units, the plan, its duties and their tasks once; False if already seeded."""
-    session = uow.session
-    if session.execute(select(Plan).where(Plan.code == PLAN_CODE)).scalar_one_or_none():
+def seed_demo_units(*, uow: UnitOfWork, now: datetime) -> bool:
+    """Seed the plan's org units once; False if they exist already."""
+    if repository.get_unit_by_code(uow.session, "SCT") is not None:
         return False
-    units: dict[str, OrgUnit] = {}
     for code, kind, name_vi, name_en, valid_to in UNITS:
-        units[code] = service.create_unit(
+        service.create_unit(
             uow=uow, actor_id=None, code=code, kind=kind, name_vi=name_vi, name_en=name_en,
             parent_id=None if kind == "province" else seed_id("unit", "UBND-HD"),
             valid_from=date(2016, 1, 1), valid_to=valid_to, now=now,
             unit_id=seed_id("unit", code))
+    return True
+
+
+def seed_demo_plan(*, uow: UnitOfWork, now: datetime, calendar: WorkCalendar) -> bool:
+    """Seed the plan, its duties and their tasks once (units first); False if already seeded."""
+    session = uow.session
+    seed_demo_units(uow=uow, now=now)
+    if session.execute(select(Plan).where(Plan.code == PLAN_CODE)).scalar_one_or_none():
+        return False
+    units = {code: session.get(OrgUnit, seed_id("unit", code)) for code, *_ in UNITS}
     plan = Plan(
         id=seed_id("plan", PLAN_CODE), code=PLAN_CODE,
         name_vi="Kế hoạch thực hiện Chiến lược sản xuất sạch hơn trong công nghiệp trên địa bàn "

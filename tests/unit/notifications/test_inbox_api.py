@@ -131,14 +131,16 @@ def test_limit_zero_is_explained_in_vietnamese_and_english(client, settings, dir
     assert english["errors"][0]["message"] == error["messages"]["en"]
 
 
-def test_bad_booleans_are_refused_and_unknown_parameters_ignored(client, settings, directory):
+def test_bad_booleans_and_unknown_parameters_are_refused(client, settings, directory):
     headers = auth(settings, REPORTER)
     bad = client.get(f"{API}/inbox?unread_only=maybe", headers=headers)
     assert bad.status_code == 422
     assert bad.json["errors"][0]["field"] == "unread_only"
     assert bad.json["errors"][0]["messages"]["vi"] == "Không phải giá trị đúng/sai hợp lệ."
-    # Like the tasks API: webargs drops unknown query parameters (a cache buster is harmless).
-    assert client.get(f"{API}/inbox?_={uuid.uuid4()}", headers=headers).status_code == 200
+    # Every API rejects unknown query parameters: a typo must not silently widen a list.
+    typo = client.get(f"{API}/inbox?unread=true", headers=headers)
+    assert typo.status_code == 422
+    assert typo.json["errors"][0]["field"] == "unread"
 
 
 def test_an_unknown_language_falls_back_to_the_token_language(client, settings, three_tasks):
