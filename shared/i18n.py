@@ -42,20 +42,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "deadline_past": ("Hạn không được trước ngày hôm nay ({today}).",
                       "The deadline may not be before today ({today})."),
     "unit_unknown": ("Không có đơn vị với mã định danh này.", "No unit has this id."),
-    "duplicate_report": ("Đơn vị đã có báo cáo cho kỳ này; hãy sửa báo cáo hiện có.",
-                         "The unit already has a report for this period; edit that one."),
-    "aware_gt_eligible": ("Số cơ sở nhận thức được lợi ích không được lớn hơn số cơ sở có "
-                          "tiềm năng ({eligible}).",
-                          "Facilities aware may not exceed facilities with CP potential "
-                          "({eligible})."),
-    "applying_gt_eligible": ("Số cơ sở áp dụng không được lớn hơn số cơ sở có tiềm năng "
-                             "({eligible}).",
-                             "Facilities applying may not exceed facilities with CP potential "
-                             "({eligible})."),
-    "trained_gt_officers": ("Số cán bộ được đào tạo không được lớn hơn số cán bộ chuyên trách "
-                            "({officers}).",
-                            "Officers trained may not exceed officers responsible "
-                            "({officers})."),
     "transition_not_allowed": ("Không thể chuyển công việc từ trạng thái '{current}' sang "
                                "'{target}' với vai trò của bạn.",
                                "You may not move this task from '{current}' to '{target}'."),

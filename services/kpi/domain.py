@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
-
-import holidays
 
 from services.kpi import messages  # noqa: F401  (registers the message codes used below)
+from shared.calendar import WorkCalendar, effective_deadline, local_date
 from shared.i18n import LocalizedText, both
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CP_YEARLY = "CP_YEARLY"
 REPORTING_KINDS = ("district", "iz_board")
 REPORT_STATUSES = ("draft", "submitted", "approved", "returned")
@@ -103,20 +100,9 @@ def validate_values(values: Mapping[str, Any], *, complete: bool,
     return errors
 
 
-def local_date(moment: datetime) -> date:
-    """The calendar date of a UTC moment in Asia/Ho_Chi_Minh."""
-    return moment.astimezone(LOCAL_TZ).date()
-
-
-def report_deadline(year: int) -> date:
-    """20/12 of the report year, moved past weekends and public holidays (BLDS 2015 art. 148)."""
-    # Mirrors the tasks service's WorkCalendar without its admin overrides (services never
-    # import each other); a shared working calendar should replace this.
-    day = date(year, *REPORT_DEADLINE)
-    days_off = holidays.country_holidays("VN", years=(year, year + 1))
-    while day.weekday() >= 5 or day in days_off:
-        day += timedelta(days=1)
-    return day
+def report_deadline(year: int, calendar: WorkCalendar | None = None) -> date:
+    """20/12 of the report year, moved past weekends and public holidays (Civil Code art. 148)."""
+    return effective_deadline(date(year, *REPORT_DEADLINE), calendar or WorkCalendar())
 
 
 def is_late(submitted_at: datetime, year: int) -> bool:

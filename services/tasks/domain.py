@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-import holidays
+from shared.calendar import LOCAL_TZ, WorkCalendar, effective_deadline, local_date
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+__all__ = ["LOCAL_TZ", "WorkCalendar", "effective_deadline", "local_date", "can_transition",
+           "timeliness", "TRANSITIONS"]
 
 OPEN_STATUSES = ("not_started", "in_progress", "submitted", "returned", "blocked")
 CLOSED_STATUSES = ("done", "cancelled")
@@ -31,38 +30,6 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     ("returned", "done"): frozenset({"head", "system"}),
     **{(s, "cancelled"): frozenset({"lead", "head"}) for s in OPEN_STATUSES},
 }
-
-
-@dataclass(frozen=True)
-class WorkCalendar:
-    """Vietnamese public holidays plus announced days off and make-up working days."""
-
-    extra_days_off: frozenset[date] = field(default_factory=frozenset)
-    makeup_working_days: frozenset[date] = field(default_factory=frozenset)
-
-    def is_working_day(self, day: date) -> bool:
-        """True if offices work on this day."""
-        if day in self.makeup_working_days:
-            return True
-        if day.weekday() >= 5 or day in self.extra_days_off:
-            return False
-        return day not in holidays.country_holidays("VN", years=day.year)
-
-    def next_working_day(self, day: date) -> date:
-        """The day itself if it is a working day, else the first working day after it."""
-        while not self.is_working_day(day):
-            day += timedelta(days=1)
-        return day
-
-
-def effective_deadline(given: date, calendar: WorkCalendar) -> date:
-    """A deadline on a weekend or holiday moves to the next working day (Civil Code art. 148)."""
-    return calendar.next_working_day(given)
-
-
-def local_date(moment: datetime) -> date:
-    """The calendar date of a UTC moment in Asia/Ho_Chi_Minh."""
-    return moment.astimezone(LOCAL_TZ).date()
 
 
 def can_transition(current: str, target: str, parties: set[str]) -> bool:
