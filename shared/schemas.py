@@ -35,3 +35,7 @@ class ApiBlueprint(Blueprint):
     """A flask-smorest blueprint whose argument parser is strict."""
 
     ARGUMENTS_PARSER = StrictParser()
+
+
+class EmptyBody(StrictSchema):
+    """The body of an action that takes no input: absent or {}; anything else is refused."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import test_settings
+from tests.helpers import settings_for_tests
 
 
 @pytest.fixture
 def settings():
     """Embedded-mode settings with a fixed test secret."""
-    return test_settings()
+    return settings_for_tests()

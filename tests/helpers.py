@@ -40,7 +40,7 @@ def require(service: str) -> None:
     pytest.skip(message)
 
 
-def test_settings(**overrides) -> Settings:
+def settings_for_tests(**overrides) -> Settings:
     """Settings for tests: embedded mode, a fixed secret, fast polling."""
     values = dict(secret_key=TEST_SECRET, relay_poll_interval=0.05, log_json=False)
     values.update(overrides)

@@ -9,6 +9,7 @@ from services.notifications.schemas import InboxMessageOut, InboxQuery, MarkedOu
 from shared.auth import current_principal
 from shared.errors import request_language
 from shared.schemas import ApiBlueprint as Blueprint
+from shared.schemas import EmptyBody
 from shared.web import current_db, current_time
 
 inbox_blp = Blueprint("inbox", __name__, description="In-app inbox / Hộp thư thông báo")
@@ -35,8 +36,9 @@ def unread_count():
 
 
 @inbox_blp.route("/inbox/<uuid:message_id>/read", methods=["POST"])
+@inbox_blp.arguments(EmptyBody, required=False)
 @inbox_blp.response(200, InboxMessageOut)
-def mark_read(message_id: uuid.UUID):
+def mark_read(_body, message_id: uuid.UUID):
     """Mark one of the caller's messages read."""
     with current_db().uow() as uow:
         message = service.mark_read(uow=uow, principal=current_principal(),
@@ -46,8 +48,9 @@ def mark_read(message_id: uuid.UUID):
 
 
 @inbox_blp.route("/inbox/read-all", methods=["POST"])
+@inbox_blp.arguments(EmptyBody, required=False)
 @inbox_blp.response(200, MarkedOut)
-def mark_all_read():
+def mark_all_read(_body):
     """Mark every unread message of the caller read."""
     with current_db().uow() as uow:
         marked = service.mark_all_read(uow=uow, principal=current_principal(),

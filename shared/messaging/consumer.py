@@ -119,7 +119,7 @@ class EventConsumer(ConsumerMixin):
             if self._was_handled(event):
                 return False
             raise
-        log.info("event applied", extra={"event_id": str(event.id), "event_type": event.type})
+        log.debug("event applied", extra={"event_id": str(event.id), "event_type": event.type})
         return True
 
     def _was_handled(self, event: Event) -> bool:

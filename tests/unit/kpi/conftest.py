@@ -18,7 +18,7 @@ from services.kpi.seed import seed_indicators
 from shared.auth import Principal
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.events import build_event, parse_event
-from tests.helpers import bearer, sqlite_database, test_settings, token_for
+from tests.helpers import bearer, settings_for_tests, sqlite_database, token_for
 
 API = "/kpi/api/v1"
 # 10/12/2019 10:00 in Hanoi: inside the 2019 data period, before the 20/12 deadline.
@@ -89,7 +89,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path) -> Iterator[World]:
-    settings = test_settings()
+    settings = settings_for_tests()
     db = sqlite_database("kpi", tmp_path)
     consumer = EventConsumer(service="kpi", broker_url=settings.broker_url, db=db,
                              tables=messaging, handlers=HANDLERS)

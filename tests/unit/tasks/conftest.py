@@ -9,7 +9,7 @@ import pytest
 from services.tasks import service
 from services.tasks.app import create_app
 from shared.db import utcnow
-from tests.helpers import sqlite_database, test_settings
+from tests.helpers import settings_for_tests, sqlite_database
 
 PASSWORD = "correct horse battery"
 
@@ -32,7 +32,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path) -> World:
-    settings = test_settings()
+    settings = settings_for_tests()
     db = sqlite_database("tasks", tmp_path)
     now = utcnow()
     units, users = {}, {}
