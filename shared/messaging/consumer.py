@@ -77,7 +77,6 @@ class EventConsumer(ConsumerMixin):
         except ValidationError as exc:
             self.dead_letter(message, f"invalid event: {exc.messages}")
             return
-        token = set_correlation_id(event.correlation_id)
         try:
             self.apply(event)
         except Exception:
@@ -91,13 +90,18 @@ class EventConsumer(ConsumerMixin):
             else:
                 message.requeue()
             return
-        finally:
-            reset_correlation_id(token)
         self._failures.pop(str(event.id), None)
         self.acknowledge(message)
 
     def apply(self, event: Event) -> bool:
         """Apply the event's effect once; returns False when it had been handled before."""
+        token = set_correlation_id(event.correlation_id)  # events it causes carry it on
+        try:
+            return self._apply_once(event)
+        finally:
+            reset_correlation_id(token)
+
+    def _apply_once(self, event: Event) -> bool:
         handled = self.tables.handled
         try:
             with self.db.uow() as uow:
