@@ -13,6 +13,7 @@ from shared.auth import install_auth
 from shared.db import Database, utcnow
 from shared.errors import ApiError, install_error_handlers
 from shared.logging import (
+    configure_logging,
     get_correlation_id,
     new_correlation_id,
     reset_correlation_id,
@@ -35,15 +36,22 @@ def check_broker(settings: Settings) -> None:
 def create_service_app(
     service: str,
     *,
-    settings: Settings,
-    db: Database,
+    settings: Settings | None,
+    db: Database | None,
     blueprints: Iterable[Blueprint],
     title: str,
     public_endpoints: Iterable[str] = (),
     extra: Callable[[Flask, Api], None] | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Flask:
-    """A Flask app whose every route lives under /<service>/, with the common behaviour."""
+    """A Flask app whose every route lives under /<service>/, with the common behaviour.
+
+    Without settings (gunicorn), they are read from the environment and logging is set up.
+    """
+    if settings is None:
+        settings = Settings.from_env()
+        configure_logging(service, json_format=settings.log_json)
+    db = db or Database(settings.database_url(service))
     prefix = f"/{service}"
     app = Flask(service)
     app.config.update(

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 
 from shared.db import Database
+from shared.logging import configure_logging
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.outbox import MessagingTables
 from shared.messaging.publisher import make_publisher
@@ -22,10 +23,11 @@ Loop = Callable[[threading.Event], None]
 class ServiceWorker:
     """Runs one service's relay, consumer and extra loops in threads until stopped."""
 
-    def __init__(self, *, service: str, settings: Settings, db: Database,
+    def __init__(self, *, service: str, settings: Settings, db: Database | None,
                  tables: MessagingTables, handlers: dict[str, Handler],
                  loops: dict[str, Loop] | None = None):
         self.service = service
+        db = db or Database(settings.database_url(service))
         self.stop_event = threading.Event()
         self.relay = OutboxRelay(db=db, tables=tables, publisher=make_publisher(settings),
                                  batch_size=settings.relay_batch_size,
@@ -70,3 +72,10 @@ class ServiceWorker:
         done.wait()
         log.info("worker stopping", extra={"worker": self.service})
         self.stop()
+
+
+def run_worker(service: str, build: Callable[[Settings], ServiceWorker]) -> None:
+    """The body of `python -m services.<name>.worker`: settings, logging, run until SIGTERM."""
+    settings = Settings.from_env()
+    configure_logging(service, json_format=settings.log_json)
+    build(settings).run_until_signalled()

@@ -9,7 +9,6 @@ from flask import Flask
 
 from services.tasks.api import auth_blp, directory_blp, tasks_blp
 from shared.db import Database
-from shared.logging import configure_logging
 from shared.settings import Settings
 from shared.web import create_service_app
 
@@ -19,10 +18,6 @@ SERVICE = "tasks"
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
                clock: Callable[[], datetime] | None = None) -> Flask:
     """Build the tasks web app; settings come from the environment unless given."""
-    if settings is None:
-        settings = Settings.from_env()
-        configure_logging(SERVICE, json_format=settings.log_json)
-    db = db or Database(settings.database_url(SERVICE))
     return create_service_app(
         SERVICE,
         settings=settings,
