@@ -34,7 +34,6 @@ class Settings:
     broker_connect_timeout: float = 5.0
     broker_confirm_timeout: float = 10.0
     broker_heartbeat: int = 30
-    delivery_limit: int = 5
     relay_batch_size: int = 200
     relay_poll_interval: float = 0.2
     smtp_host: str = "127.0.0.1"
@@ -96,7 +95,6 @@ class Settings:
             broker_connect_timeout=float(env.get("BROKER_CONNECT_TIMEOUT", "5")),
             broker_confirm_timeout=float(env.get("BROKER_CONFIRM_TIMEOUT", "10")),
             broker_heartbeat=int(env.get("BROKER_HEARTBEAT", "30")),
-            delivery_limit=int(env.get("DELIVERY_LIMIT", "5")),
             relay_batch_size=int(env.get("RELAY_BATCH_SIZE", "200")),
             relay_poll_interval=float(env.get("RELAY_POLL_INTERVAL", "0.2")),
             token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS", str(8 * 3600))),

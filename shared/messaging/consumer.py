@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from kombu import Connection, Producer
+from kombu.exceptions import OperationalError as KombuOperationalError
 from kombu.mixins import ConsumerMixin
 from marshmallow import ValidationError
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from shared.db import Database, utcnow
 from shared.logging import reset_correlation_id, set_correlation_id
@@ -26,6 +28,13 @@ from shared.messaging.topology import (
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., Any]  # handler(event, *, uow) -> None
+TRANSIENT_ERRORS = (OperationalError, DBAPIError)
+OUTAGE_RETRY_SECONDS = 20.0
+
+
+def _is_outage(exc: Exception) -> bool:
+    """True for errors that mean the database is unreachable, not that the event is bad."""
+    return isinstance(exc, OperationalError) or bool(getattr(exc, "connection_invalidated", False))
 
 
 class EventConsumer(ConsumerMixin):
@@ -47,7 +56,22 @@ class EventConsumer(ConsumerMixin):
         self.tables = tables
         self.handlers = handlers
         self.prefetch_count = prefetch_count
-        self._failures: dict[str, int] = {}
+        # Give up a connection attempt now and then so that run() sees should_stop.
+        self.connect_max_retries = 1
+        self._failures: dict[str, int] = {}  # only for transports without delivery limits
+
+    def run(self, _tokens: int = 1, **kwargs) -> None:
+        """Consume until should_stop, reconnecting by itself while the broker is away."""
+        while not self.should_stop:
+            try:
+                super().run(_tokens, **kwargs)
+            except KombuOperationalError as exc:  # connection attempts used up: try again
+                log.warning("broker unreachable, consumer retries",
+                            extra={"service": self.service, "error": str(exc)[:300]})
+                for _ in range(20):  # 2 s, waking up for should_stop
+                    if self.should_stop:
+                        break
+                    time.sleep(0.1)
 
     @property
     def _native_dead_lettering(self) -> bool:
@@ -78,20 +102,46 @@ class EventConsumer(ConsumerMixin):
             self.dead_letter(message, f"invalid event: {exc.messages}")
             return
         try:
-            self.apply(event)
+            self._apply_through_outages(event)
         except Exception:
-            key = str(event.id)
-            self._failures[key] = self._failures.get(key, 0) + 1
             log.exception("event handler failed", extra={
-                "event_id": key, "event_type": event.type, "failures": self._failures[key]})
-            if not self._native_dead_lettering and self._failures[key] >= DELIVERY_LIMIT:
-                self._failures.pop(key, None)
+                "event_id": str(event.id), "event_type": event.type})
+            if self._native_dead_lettering:
+                message.requeue()  # the quorum queue counts deliveries and dead-letters
+            elif self._count_failure(event) >= DELIVERY_LIMIT:
                 self.dead_letter(message, "delivery limit reached")
             else:
                 message.requeue()
             return
         self._failures.pop(str(event.id), None)
         self.acknowledge(message)
+
+    def _apply_through_outages(self, event: Event) -> None:
+        # A database outage is not the event's fault: retry in place with backoff instead of
+        # spending the delivery limit (which would dead-letter everything in flight). Bounded
+        # well below the heartbeat timeout, after which the message is requeued as usual.
+        delay, waited = 0.25, 0.0
+        while True:
+            try:
+                self.apply(event)
+                return
+            except TRANSIENT_ERRORS as exc:
+                if not _is_outage(exc) or waited >= OUTAGE_RETRY_SECONDS or self.should_stop:
+                    raise
+                log.warning("database unavailable, retrying event", extra={
+                    "event_id": str(event.id), "retry_in_s": delay})
+                time.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 4.0)
+
+    def _count_failure(self, event: Event) -> int:
+        key = str(event.id)
+        count = self._failures.get(key, 0) + 1
+        if count >= DELIVERY_LIMIT:
+            self._failures.pop(key, None)
+        else:
+            self._failures[key] = count
+        return count
 
     def apply(self, event: Event) -> bool:
         """Apply the event's effect once; returns False when it had been handled before."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 from collections import Counter
@@ -29,6 +30,7 @@ from shared.messaging.topology import (
     dead_letter_queue_name,
     queue_name,
 )
+from tests.e2e.processes import free_port
 from tests.integration.messaging.support import (
     OUTBOX,
     SERVICE,
@@ -400,10 +402,6 @@ def test_poison_message_is_dead_lettered_and_others_keep_flowing(amqp_url, consu
 
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core finding: EventConsumer.on_message requeues a failed event at once (message.requeue(), "
-    "no delay), so the quorum queue's delivery limit is spent within milliseconds and a "
-    "transient failure such as a half-second database blip dead-letters every event in flight"))
 def test_transient_handler_failure_is_retried_not_dead_lettered(amqp_url, consumer_db):
     outage_ends: list[float] = []
 
@@ -425,3 +423,15 @@ def test_transient_handler_failure_is_retried_not_dead_lettered(amqp_url, consum
                  timeout=60, what="every event applied or dead-lettered")
     assert queue_state(amqp_url, DEAD)[0] == 0
     assert_applied_once(consumer_db, [uuid.UUID(e["id"]) for e in events])
+
+
+def test_a_consumer_stops_when_asked_even_while_the_broker_is_unreachable(consumer_db):
+    closed_port = free_port()
+    consumer = make_consumer(f"amqp://guest:guest@127.0.0.1:{closed_port}//", consumer_db,
+                             handlers={})
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    time.sleep(1.0)
+    consumer.should_stop = True
+    thread.join(15)
+    assert not thread.is_alive(), "the consumer kept retrying after should_stop"
