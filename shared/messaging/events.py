@@ -36,6 +36,7 @@ class TaskData(_Data):
     status = fields.String(required=True, validate=validate.OneOf(TASK_STATUSES))
     kind = fields.String(load_default="general")
     period_year = fields.Integer(allow_none=True, load_default=None)
+    kpi_codes = fields.List(fields.String(), load_default=list)  # indicators the duty serves
 
 
 class TaskStatusChangedData(TaskData):
@@ -47,6 +48,9 @@ class TaskStatusChangedData(TaskData):
 class TaskDeadlineData(TaskData):
     occurrence = fields.String(required=True)  # the effective deadline this moment belongs to
     days = fields.Integer(required=True)  # days left (due_soon) or days overdue (overdue)
+    # task.escalated only: 1 = the lead unit's coordinators, 2 = the department head.
+    escalation_level = fields.Integer(allow_none=True, load_default=None,
+                                      validate=validate.Range(min=1, max=2))
 
 
 class ReportData(_Data):
