@@ -77,3 +77,14 @@ def test_unknown_query_parameters_are_refused_on_every_listing(apps):
         response = app.test_client().get(f"{path}{joiner}limt=5", headers=bearer(token))
         assert response.status_code == 422, path
         assert [e["field"] for e in response.json["errors"]] == ["limt"]
+
+
+def test_an_oversized_body_is_413_problem_on_every_service(apps):
+    token = token_for(settings_for_tests(), unit_id=uuid.uuid4(), roles=("admin",))
+    body = '{"title": "' + "x" * (2 * 1024 * 1024) + '"}'
+    for path in ("/tasks/api/v1/tasks", "/kpi/api/v1/reports",
+                 "/notifications/api/v1/inbox/read-all"):
+        response = apps[path.split("/")[1]].test_client().post(
+            path, data=body, content_type="application/json", headers=bearer(token))
+        assert response.status_code == 413, path
+        assert response.content_type == "application/problem+json"
