@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from services.tasks.api import auth_blp, directory_blp, tasks_blp
+from services.tasks.api import auth_blp, calendar_blp, directory_blp, tasks_blp
 from shared.db import Database
 from shared.settings import Settings
 from shared.web import create_service_app
@@ -22,7 +22,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         SERVICE,
         settings=settings,
         db=db,
-        blueprints=[auth_blp, directory_blp, tasks_blp],
+        blueprints=[auth_blp, directory_blp, tasks_blp, calendar_blp],
         title="Tasks / Nhiệm vụ",
         public_endpoints={"auth.create_token"},
         clock=clock,
