@@ -91,6 +91,8 @@ class Duty(Base):
     task_kind: Mapped[str] = mapped_column(String(32), default="general")
     kpi_codes: Mapped[list] = mapped_column(default=list)
     assigned_by_doc: Mapped[str | None] = mapped_column(String(200))
+    doc_number: Mapped[str | None] = mapped_column(String(64))  # e.g. 1234/KH-UBND
+    doc_date: Mapped[date | None]
 
     coordinating_units: Mapped[list[OrgUnit]] = relationship(secondary=duty_coordinating_units)
 
@@ -170,3 +172,33 @@ class CalendarFeed(Base):
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class TaskComment(Base):
+    """A comment on a task."""
+
+    __tablename__ = "task_comments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"),
+                                               index=True)
+    author_id: Mapped[uuid.UUID | None]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class TaskAttachment(Base):
+    """An evidence file of a task; its bytes live in the attachment store under `storage_key`."""
+
+    __tablename__ = "task_attachments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"),
+                                               index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    uploaded_by: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime]

@@ -454,3 +454,89 @@ def get_user(*, uow: UnitOfWork, user_id: uuid.UUID) -> User:
 def list_units(*, uow: UnitOfWork) -> list[OrgUnit]:
     """Every org unit."""
     return repository.list_units(uow.session)
+
+
+def _require_admin(principal: Principal) -> None:
+    if not principal.has_role("admin"):
+        raise ApiError(403, "role_required", roles="admin")
+
+
+def admin_create_unit(*, uow: UnitOfWork, principal: Principal, now: datetime,
+                      **fields: Any) -> OrgUnit:
+    """Admin: add an org unit (code unique; parent must exist)."""
+    _require_admin(principal)
+    if repository.get_unit_by_code(uow.session, fields["code"]) is not None:
+        raise ApiError(409, "tasks_code_taken", code=fields["code"])
+    if fields.get("parent_id") and repository.get_unit(uow.session, fields["parent_id"]) is None:
+        raise ApiError(422, field_errors={"parent_id": [LocalizedText("unit_unknown")]})
+    return create_unit(uow=uow, actor_id=principal.user_id, now=now, **fields)
+
+
+def admin_update_unit(*, uow: UnitOfWork, principal: Principal, unit_id: uuid.UUID,
+                      now: datetime, **changes: Any) -> OrgUnit:
+    """Admin: rename, re-parent or close a unit (valid_to); tasks keep their unit id, so past
+    tasks keep the unit as it was (its validity period says when it existed)."""
+    _require_admin(principal)
+    unit = repository.get_unit(uow.session, unit_id)
+    if unit is None:
+        raise not_found("đơn vị", "Unit")
+    if changes.get("parent_id") and repository.get_unit(uow.session,
+                                                        changes["parent_id"]) is None:
+        raise ApiError(422, field_errors={"parent_id": [LocalizedText("unit_unknown")]})
+    before = jsonable(unit_event_data(unit))
+    for key, value in changes.items():
+        setattr(unit, key, value)
+    uow.session.flush()
+    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",
+                 entity="org_unit", entity_id=unit.id, before=before,
+                 after=jsonable(unit_event_data(unit)), now=now)
+    outbox.add(uow.session, "unit.upserted", unit_event_data(unit), now=now)
+    return unit
+
+
+def admin_list_users(*, uow: UnitOfWork, principal: Principal) -> list[User]:
+    """Admin: every user."""
+    _require_admin(principal)
+    return list(uow.session.execute(select(User).order_by(User.username)).scalars())
+
+
+def admin_create_user(*, uow: UnitOfWork, principal: Principal, now: datetime,
+                      **fields: Any) -> User:
+    """Admin: add a user (username unique)."""
+    _require_admin(principal)
+    if repository.get_user_by_username(uow.session, fields["username"]) is not None:
+        raise ApiError(409, "username_taken")
+    return create_user(uow=uow, actor_id=principal.user_id, now=now, **fields)
+
+
+def admin_update_user(*, uow: UnitOfWork, principal: Principal, user_id: uuid.UUID,
+                      now: datetime, **changes: Any) -> User:
+    """Admin: change a user's unit, roles, name, e-mail, language, or deactivate it."""
+    _require_admin(principal)
+    user = uow.session.get(User, user_id)
+    if user is None:
+        raise not_found("người dùng", "User")
+    if "unit_id" in changes and repository.get_unit(uow.session, changes["unit_id"]) is None:
+        raise ApiError(422, field_errors={"unit_id": [LocalizedText("unit_unknown")]})
+    before = jsonable(user_event_data(user))
+    for key, value in changes.items():
+        setattr(user, key, list(value) if key == "roles" else value)
+    uow.session.flush()
+    uow.session.refresh(user)
+    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",
+                 entity="user", entity_id=user.id, before=before,
+                 after=jsonable(user_event_data(user)), now=now)
+    outbox.add(uow.session, "user.upserted", user_event_data(user), now=now)
+    return user
+
+
+def change_own_password(*, uow: UnitOfWork, principal: Principal, current_password: str,
+                        new_password: str, now: datetime) -> None:
+    """A user changes its own password after proving the current one."""
+    user = uow.session.get(User, principal.user_id)
+    if user is None or not verify_password(user.password_hash, current_password):
+        raise ApiError(422, field_errors={
+            "current_password": [LocalizedText("tasks_password_wrong")]})
+    user.password_hash = hash_password(new_password)
+    record_audit(uow.session, audit_log, actor_id=user.id, action="change_password",
+                 entity="user", entity_id=user.id, before=None, after=None, now=now)

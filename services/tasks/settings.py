@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -20,14 +21,16 @@ class TasksSettings:
                               coordinators, then to the head (default "2,5")
     TASKS_SCAN_INTERVAL       seconds between deadline scans in the worker (default 60)
     TASKS_SCAN_BATCH          tasks claimed per scanner transaction (default 200)
-    TASKS_MAX_PAGE_SIZE       largest `page_size` of task lists (default 100)
+    TASKS_ATTACHMENT_MAX_MB   largest evidence file in MB (default 10)
+    TASKS_ATTACHMENT_DIR      where evidence files are stored (default DATA_DIR/attachments)
     """
 
     due_soon_days: tuple[int, ...] = (7, 1)
     escalate_after: tuple[int, int] = (2, 5)
     scan_interval: float = 60.0
     scan_batch: int = 200
-    max_page_size: int = 100
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_dir: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TasksSettings:
@@ -40,5 +43,8 @@ class TasksSettings:
             escalate_after=(escalate[0], escalate[1]),
             scan_interval=float(env.get("TASKS_SCAN_INTERVAL", "60")),
             scan_batch=int(env.get("TASKS_SCAN_BATCH", "200")),
-            max_page_size=int(env.get("TASKS_MAX_PAGE_SIZE", "100")),
+            attachment_max_bytes=int(float(env.get("TASKS_ATTACHMENT_MAX_MB", "10"))
+                                     * 1024 * 1024),
+            attachment_dir=Path(env["TASKS_ATTACHMENT_DIR"])
+            if env.get("TASKS_ATTACHMENT_DIR") else None,
         )
