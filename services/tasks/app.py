@@ -16,6 +16,7 @@ from services.tasks.api import (
     plans_blp,
     tasks_blp,
 )
+from services.tasks.openapi import document_errors
 from services.tasks.settings import TasksSettings
 from services.tasks.storage import DiskStore
 from shared.db import Database
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         title="Tasks / Nhiệm vụ",
         public_endpoints={"auth.create_token", "feeds.feed_ics"},
         clock=clock,
+        extra=document_errors,
     )
     tasks_settings = tasks_settings or TasksSettings.from_env()
     app.extensions["tasks_settings"] = tasks_settings

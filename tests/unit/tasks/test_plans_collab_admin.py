@@ -232,5 +232,14 @@ def test_the_openapi_document_describes_every_endpoint_with_schemas_and_errors(w
             if method == "parameters":
                 continue
             assert operation.get("summary"), (path, method)
-            assert "default" in operation["responses"] or any(
-                code.startswith("4") for code in operation["responses"]), (path, method)
+            responses = operation["responses"]
+            assert any(code.startswith("2") for code in responses), (path, method)
+            if "{" in path:
+                assert "404" in responses, (path, method)
+            if not path.endswith((".ics", "/auth/token")):
+                assert "401" in responses, (path, method)
+            if method in ("post", "put", "patch"):
+                assert "422" in responses, (path, method)
+    assert "Problem" in spec["components"]["schemas"]
+    transitions = spec["paths"]["/tasks/api/v1/tasks/{task_id}/transitions"]["post"]
+    assert {"403", "404", "409", "422"} <= set(transitions["responses"])
