@@ -44,8 +44,15 @@ def _claim(session, *, dialect: str, task_id: uuid.UUID, occurrence: str, kind: 
     return session.execute(statement).first() is not None
 
 
-def scan_once(*, db: Database, settings: TasksSettings, now: datetime) -> int:
-    """Scan every open task due for a look today; returns the number of events emitted."""
+def scan_once(*, db: Database, settings: TasksSettings, now: datetime,
+              after_claim: Callable[[int], None] | None = None) -> int:
+    """Scan every open task due for a look today; returns the number of events emitted.
+
+    A scanner that dies holding a batch loses nothing: the claim and its events are one
+    transaction, which the database rolls back when the connection drops, and the rows'
+    locks are released to the other scanners at once. (`after_claim` is a test seam called
+    with the batch size while the claim is held.)
+    """
     today = local_date(now)
     emitted = 0
     while True:
@@ -66,6 +73,8 @@ def scan_once(*, db: Database, settings: TasksSettings, now: datetime) -> int:
             tasks = list(session.execute(query).scalars())
             if not tasks:
                 return emitted
+            if after_claim is not None:
+                after_claim(len(tasks))
             dialect = db.engine.dialect.name
             for task in tasks:
                 occurrence = task.effective_deadline.isoformat()

@@ -27,7 +27,15 @@ def main() -> None:
     while not go.exists():
         time.sleep(0.01)
     now = datetime.combine(day, clock_time(8, 0), LOCAL_TZ).astimezone(UTC)
-    print(scan_once(db=db, settings=TasksSettings(scan_batch=50), now=now), flush=True)
+    hang = os.environ.get("SCAN_HANG_AFTER_CLAIM")
+
+    def after_claim(count: int) -> None:
+        if hang:  # tell the test what is held, then wait to be killed
+            Path(hang).write_text(str(count))
+            time.sleep(600)
+
+    print(scan_once(db=db, settings=TasksSettings(scan_batch=50), now=now,
+                    after_claim=after_claim), flush=True)
     db.dispose()
 
 

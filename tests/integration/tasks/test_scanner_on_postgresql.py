@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from datetime import UTC, date, datetime
 
@@ -50,9 +52,9 @@ def _seed(db: Database) -> None:
         uow.commit()
 
 
-def _run_round(db: Database, day: date, go_dir) -> int:
+def _run_round(db: Database, day: date, go_dir, **extra_env: str) -> list[int]:
     go = go_dir / f"go-{day.isoformat()}"
-    env = {"SCAN_GO": str(go), "PATH": "/usr/bin:/bin"}
+    env = {"SCAN_GO": str(go), "PATH": "/usr/bin:/bin", **extra_env}
     processes = [subprocess.Popen(
         [sys.executable, "-m", "tests.integration.tasks.scan_process", db.url, day.isoformat()],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(4)]
@@ -89,3 +91,34 @@ def test_four_scanners_at_once_over_1000_due_tasks_emit_exactly_1000_events_per_
     assert [sum(r) for r in per_round] == [TASKS, TASKS, 3 * TASKS]
     # every process took part in at least one round (the work was really shared)
     assert all(any(r[i] for r in per_round) for i in range(4))
+
+
+def test_a_scanner_killed_while_holding_50_claims_loses_and_duplicates_nothing(pg_db, tmp_path):
+    _seed(pg_db)
+    held = tmp_path / "held"
+    go = tmp_path / "go-crash"
+    crashing = subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.tasks.scan_process", pg_db.url,
+         DEADLINE.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={"SCAN_GO": str(go), "PATH": "/usr/bin:/bin", "SCAN_HANG_AFTER_CLAIM": str(held)})
+    try:
+        go.touch()
+        deadline = time.monotonic() + 60
+        while not held.exists() or not held.read_text():
+            assert crashing.poll() is None, crashing.communicate()[1]
+            assert time.monotonic() < deadline, "the scanner never claimed a batch"
+            time.sleep(0.05)
+        assert held.read_text() == "50"
+        crashing.send_signal(signal.SIGKILL)
+        crashing.wait(timeout=10)
+    finally:
+        if crashing.poll() is None:
+            crashing.kill()
+            crashing.wait()
+    assert sum(_run_round(pg_db, DEADLINE, tmp_path)) == TASKS
+    with pg_db.engine.connect() as conn:
+        kinds = dict(conn.execute(select(DeadlineEvent.kind, func.count())
+                                  .group_by(DeadlineEvent.kind)).all())
+        due_today = conn.execute(select(func.count()).select_from(messaging.outbox).where(
+            messaging.outbox.c.event_type == "task.due_today")).scalar_one()
+    assert kinds == {"due_today": TASKS} and due_today == TASKS
