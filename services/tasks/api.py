@@ -31,6 +31,7 @@ from services.tasks.schemas import (
     TaskCreate,
     TaskOut,
     TaskPage,
+    TaskPatch,
     TaskQuery,
     TokenRequest,
     TokenResponse,
@@ -137,12 +138,25 @@ class TaskCollection(MethodView):
 
 
 @tasks_blp.route("/tasks/<uuid:task_id>")
-@tasks_blp.response(200, TaskOut)
-def get_task(task_id: uuid.UUID):
-    """One task the caller may see."""
-    with current_db().uow() as uow:
-        task = service.get_task(uow=uow, principal=current_principal(), task_id=task_id)
-        return service.task_view(task, now=current_time())
+class TaskItem(MethodView):
+    @tasks_blp.response(200, TaskOut)
+    def get(self, task_id: uuid.UUID):
+        """One task the caller may see."""
+        with current_db().uow() as uow:
+            task = service.get_task(uow=uow, principal=current_principal(), task_id=task_id)
+            return service.task_view(task, now=current_time())
+
+    @tasks_blp.arguments(TaskPatch)
+    @tasks_blp.response(200, TaskOut)
+    def patch(self, body, task_id: uuid.UUID):
+        """Report progress (assignee) or change title, description, deadline, assignee (lead)."""
+        now = current_time()
+        with current_db().uow() as uow:
+            task = service.update_task(uow=uow, principal=current_principal(), task_id=task_id,
+                                       calendar=service.load_calendar(uow.session), now=now,
+                                       **body)
+            uow.commit()
+            return service.task_view(task, now=now)
 
 
 @tasks_blp.route("/tasks/<uuid:task_id>/transitions", methods=["POST"])

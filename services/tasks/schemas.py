@@ -324,3 +324,11 @@ class PasswordChange(StrictSchema):
                                      validate=validate.Length(min=1, max=256))
     new_password = fields.String(required=True, load_only=True,
                                  validate=validate.Length(min=10, max=256))
+
+
+class TaskPatch(StrictSchema):
+    progress = fields.Integer(validate=validate.Range(min=0, max=100))
+    title = fields.String(validate=validate.Length(min=1, max=500))
+    description = fields.String(validate=validate.Length(max=10000))
+    deadline = fields.Date()
+    assignee_unit_id = fields.UUID()

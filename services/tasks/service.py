@@ -144,6 +144,17 @@ def create_task(*, uow: UnitOfWork, principal: Principal, title: str, assignee_u
                     period_year=period_year, calendar=calendar, now=now)
 
 
+def _search_text(uow: UnitOfWork, title: str, description: str,
+                 *unit_ids: uuid.UUID | None) -> str:
+    """What `q` searches: title, description and unit names, folded (no diacritics)."""
+    names = [title, description]
+    for unit_id in dict.fromkeys(u for u in unit_ids if u is not None):
+        unit = repository.get_unit(uow.session, unit_id)
+        if unit is not None:
+            names += [unit.name_vi, unit.name_en, unit.code]
+    return fold(" ".join(names))
+
+
 def add_task(*, uow: UnitOfWork, actor_id: uuid.UUID | None, lead_unit_id: uuid.UUID | None,
              title: str, assignee_unit_id: uuid.UUID, deadline: date, description: str = "",
              plan_id: uuid.UUID | None = None, duty_id: uuid.UUID | None = None,
@@ -154,13 +165,9 @@ def add_task(*, uow: UnitOfWork, actor_id: uuid.UUID | None, lead_unit_id: uuid.
         from services.tasks.models import Duty
         duty = uow.session.get(Duty, duty_id)
         kpi_codes = list(duty.kpi_codes) if duty is not None else []
-    names = [title, description]
-    for unit_id in {assignee_unit_id, lead_unit_id} - {None}:
-        unit = repository.get_unit(uow.session, unit_id)
-        if unit is not None:
-            names += [unit.name_vi, unit.name_en, unit.code]
     task = Task(
-        kpi_codes=list(kpi_codes or []), search_text=fold(" ".join(names)),
+        kpi_codes=list(kpi_codes or []),
+        search_text=_search_text(uow, title, description, assignee_unit_id, lead_unit_id),
         id=uuid.uuid4(), plan_id=plan_id, duty_id=duty_id, title=title, description=description,
         kind=kind, period_year=period_year, assignee_unit_id=assignee_unit_id,
         lead_unit_id=lead_unit_id, deadline=deadline,
@@ -291,6 +298,8 @@ def get_task(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID) -> Ta
 
 def _parties(principal: Principal, task: Task) -> set[str]:
     parties = set()
+    if not principal.has_role("reporter", "coordinator", "head", "admin"):
+        return parties  # viewers only read
     if principal.unit_id == task.assignee_unit_id:
         parties.add("assignee")
     if principal.unit_id == task.lead_unit_id and principal.has_role("coordinator"):
@@ -370,6 +379,44 @@ def reporting_task_approved(*, uow: UnitOfWork, unit_id: uuid.UUID, year: int,
 
 # Kept for callers of the foundation's name: a submitted report.
 complete_reporting_task = reporting_task_submitted
+
+
+def update_task(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID,
+                calendar: WorkCalendar, now: datetime, **changes: Any) -> Task:
+    """Change a task's fields: the assignee unit reports progress; the lead unit's coordinator
+    (or the head) also changes the title, description, deadline and assignee unit.
+
+    A new deadline gets its effective deadline and the scanner looks again; closed tasks are
+    not edited (409).
+    """
+    task = repository.get_visible_task(uow.session, principal, task_id, for_update=True)
+    if task is None:
+        raise not_found("công việc", "Task")
+    parties = _parties(principal, task)
+    managing = parties & {"lead", "head"}
+    if not parties or (set(changes) - {"progress"} and not managing):
+        raise ApiError(403, "role_required", roles="coordinator, head, admin")
+    if task.status in ("done", "cancelled"):
+        raise ApiError(409, "transition_not_allowed", current=task.status, target=task.status)
+    if "assignee_unit_id" in changes and repository.get_unit(
+            uow.session, changes["assignee_unit_id"]) is None:
+        raise ApiError(422, field_errors={"assignee_unit_id": [LocalizedText("unit_unknown")]})
+    before = jsonable(task_event_data(task))
+    for key, value in changes.items():
+        setattr(task, key, value)
+    if "deadline" in changes:
+        task.effective_deadline = effective_deadline(task.deadline, calendar)
+        task.scanned_on = None
+    if set(changes) & {"title", "description", "assignee_unit_id"}:
+        task.search_text = _search_text(uow, task.title, task.description,
+                                        task.assignee_unit_id, task.lead_unit_id)
+    task.updated_at = now
+    uow.session.flush()
+    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",
+                 entity="task", entity_id=task.id, before=before,
+                 after={**jsonable(task_event_data(task)), "progress": task.progress}, now=now)
+    outbox.add(uow.session, "task.updated", task_event_data(task), now=now)
+    return task
 
 
 def load_calendar(session) -> FastCalendar:

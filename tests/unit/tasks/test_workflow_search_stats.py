@@ -202,3 +202,40 @@ def test_task_events_carry_the_kpi_codes_of_the_duty(world):
         payload = conn.execute(select(messaging.outbox.c.payload).where(
             messaging.outbox.c.event_type == "task.created")).scalar_one()
     assert payload["data"]["kpi_codes"] == ["AWARE", "APPLY"]
+
+
+def test_the_assignee_reports_progress_and_only_the_lead_moves_the_deadline(world):
+    task_id = _task(world)
+    rep1, coord = world.login("rep1"), world.login("coord")
+    progress = world.client.patch(f"{TASKS}/{task_id}", headers=rep1, json={"progress": 40})
+    assert progress.status_code == 200 and progress.json["progress"] == 40
+    refused = world.client.patch(f"{TASKS}/{task_id}", headers=rep1,
+                                 json={"deadline": "2030-03-09"})
+    assert refused.status_code == 403
+    moved = world.client.patch(f"{TASKS}/{task_id}", headers=coord,
+                               json={"deadline": "2030-03-09"})  # a Saturday
+    assert moved.json["effective_deadline"] == "2030-03-11"
+    world.client.patch(f"{TASKS}/{task_id}", headers=coord, json={"title": "Hội thảo Đề án"})
+    found = world.client.get(f"{TASKS}?q=hoi thao de an", headers=coord).json
+    assert [t["id"] for t in found["items"]] == [str(task_id)]
+    assert world.client.patch(f"{TASKS}/{task_id}", headers=world.login("rep2"),
+                              json={"progress": 1}).status_code == 404
+    assert world.client.patch(f"{TASKS}/{task_id}", headers=rep1,
+                              json={"progress": 101}).status_code == 422
+    assert _count(world, messaging.outbox, event_type="task.updated") == 3
+
+
+def test_a_viewer_of_the_assignee_unit_reads_but_moves_nothing(world):
+    task_id = _task(world)
+    with world.db.uow() as uow:
+        service.create_user(uow=uow, actor_id=None, username="viewer1", password=PASSWORD,
+                            full_name="v", unit_id=world.units["D1"], roles=["viewer"],
+                            now=datetime.now(UTC))
+        uow.commit()
+    viewer = world.login("viewer1")
+    assert world.client.get(f"{TASKS}/{task_id}", headers=viewer).status_code == 200
+    moved = world.client.post(f"{TASKS}/{task_id}/transitions", headers=viewer,
+                              json={"to": "in_progress"})
+    assert moved.status_code == 409
+    assert world.client.patch(f"{TASKS}/{task_id}", headers=viewer,
+                              json={"progress": 5}).status_code == 403
