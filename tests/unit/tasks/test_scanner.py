@@ -127,3 +127,23 @@ def test_settings_come_from_the_environment():
     assert settings.due_soon_days == (10, 3)
     assert settings.escalate_after == (1, 4)
     assert TasksSettings.from_env({}).due_soon_days == (7, 1)
+
+
+def test_the_tasks_worker_runs_the_scanner_as_one_of_its_loops(world):
+    from services.tasks.worker import build_worker
+    from tests.helpers import settings_for_tests
+    _add(world, deadline=date.today())  # due today, or soon if today is a day off
+    worker = build_worker(settings_for_tests(), world.db, TasksSettings(scan_interval=0.05))
+    assert "scanner" in worker.loops
+    stop = threading.Event()
+    runner = threading.Thread(target=worker.loops["scanner"], args=(stop,))
+    runner.start()
+    try:
+        deadline = datetime.now(UTC).timestamp() + 10
+        while not _events(world):
+            assert datetime.now(UTC).timestamp() < deadline, "the scanner loop emitted nothing"
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        runner.join(5)
+    assert _events(world) in (["task.due_today"], ["task.due_soon"])
