@@ -7,7 +7,18 @@ from datetime import datetime
 
 from flask import Flask
 
-from services.tasks.api import auth_blp, directory_blp, tasks_blp
+from services.tasks.api import (
+    admin_blp,
+    auth_blp,
+    calendar_blp,
+    directory_blp,
+    feeds_blp,
+    plans_blp,
+    tasks_blp,
+)
+from services.tasks.openapi import document_errors
+from services.tasks.settings import TasksSettings
+from services.tasks.storage import DiskStore
 from shared.db import Database
 from shared.settings import Settings
 from shared.web import create_service_app
@@ -16,14 +27,22 @@ SERVICE = "tasks"
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
-               clock: Callable[[], datetime] | None = None) -> Flask:
+               clock: Callable[[], datetime] | None = None,
+               tasks_settings: TasksSettings | None = None) -> Flask:
     """Build the tasks web app; settings come from the environment unless given."""
-    return create_service_app(
+    app = create_service_app(
         SERVICE,
         settings=settings,
         db=db,
-        blueprints=[auth_blp, directory_blp, tasks_blp],
+        blueprints=[auth_blp, directory_blp, tasks_blp, calendar_blp, plans_blp, feeds_blp,
+                    admin_blp],
         title="Tasks / Nhiệm vụ",
-        public_endpoints={"auth.create_token"},
+        public_endpoints={"auth.create_token", "feeds.feed_ics"},
         clock=clock,
+        extra=document_errors,
     )
+    tasks_settings = tasks_settings or TasksSettings.from_env()
+    app.extensions["tasks_settings"] = tasks_settings
+    root = tasks_settings.attachment_dir or app.extensions["settings"].data_dir / "attachments"
+    app.extensions["attachment_store"] = DiskStore(root)
+    return app

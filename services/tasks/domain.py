@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import holidays
 
 from shared.calendar import LOCAL_TZ, WorkCalendar, effective_deadline, local_date
 
 __all__ = ["LOCAL_TZ", "WorkCalendar", "effective_deadline", "local_date", "can_transition",
-           "timeliness", "TRANSITIONS"]
+           "timeliness", "TRANSITIONS", "FastCalendar", "fold", "DeadlineMoment",
+           "deadline_moments", "working_days_between"]
 
 OPEN_STATUSES = ("not_started", "in_progress", "submitted", "returned", "blocked")
 CLOSED_STATUSES = ("done", "cancelled")
@@ -39,10 +45,110 @@ def can_transition(current: str, target: str, parties: set[str]) -> bool:
 
 
 def timeliness(*, status: str, effective: date, completed_at: datetime | None,
-               today: date) -> str:
-    """How the Government counts a task: done_on_time, done_late, open_within_deadline, overdue."""
+               today: date, submitted_at: datetime | None = None,
+               counts_submission: bool = False) -> str:
+    """How the Government counts a task: done_on_time, done_late, open_within_deadline, overdue.
+
+    For a reporting task (`counts_submission`) the moment the report was submitted counts, not
+    the later approval.
+    """
     if status == "done" and completed_at is not None:
-        return "done_on_time" if local_date(completed_at) <= effective else "done_late"
+        finished = submitted_at if counts_submission and submitted_at else completed_at
+        return "done_on_time" if local_date(finished) <= effective else "done_late"
     if status == "cancelled":
         return "cancelled"
+    if status == "submitted" and counts_submission and submitted_at is not None \
+            and local_date(submitted_at) <= effective:
+        return "open_within_deadline"  # submitted in time, waiting for approval
     return "open_within_deadline" if today <= effective else "overdue"
+
+
+TIMELINESS_VALUES = ("done_on_time", "done_late", "open_within_deadline", "overdue", "cancelled")
+
+
+@lru_cache(maxsize=64)
+def _vn_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("VN", years=year))
+
+
+@dataclass(frozen=True)
+class FastCalendar(WorkCalendar):
+    """WorkCalendar with the public holidays of each year computed once (the scanner asks a lot)."""
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.makeup_working_days:
+            return True
+        if day.weekday() >= 5 or day in self.extra_days_off:
+            return False
+        return day not in _vn_holidays(day.year)
+
+    def add_working_days(self, day: date, count: int) -> date:
+        """The working day `count` working days after (count < 0: before) `day`."""
+        step = 1 if count >= 0 else -1
+        remaining = abs(count)
+        while remaining:
+            day += timedelta(days=step)
+            if self.is_working_day(day):
+                remaining -= 1
+        return day
+
+
+def working_days_between(calendar: FastCalendar, start: date, end: date) -> int:
+    """Working days in (start, end]; 0 if end <= start."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            count += 1
+    return count
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII without Vietnamese diacritics: "Sở Công Thương" -> "so cong thuong"."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.lower().split())
+
+
+@dataclass(frozen=True)
+class DeadlineMoment:
+    """One deadline event that is due: its event type, unique key and day count."""
+
+    event_type: str
+    key: str
+    days: int
+    escalation_level: int | None = None
+
+
+def deadline_moments(*, effective: date, today: date, calendar: FastCalendar,
+                     soon_offsets: tuple[int, ...], escalation_delays: tuple[int, int]
+                     ) -> list[DeadlineMoment]:
+    """The deadline events of an open task that are due on `today`.
+
+    - due_soon: the nearest offset (working days before the effective deadline) already
+      reached, while the deadline is still ahead (a missed earlier offset is not sent late);
+    - due_today: on the effective deadline;
+    - overdue: the day after, then every 7 days (key = weeks since the first);
+    - escalated: level 1 after `escalation_delays[0]` working days overdue, level 2 after
+      `escalation_delays[1]`; a missed level is still sent (catch-up).
+    """
+    moments: list[DeadlineMoment] = []
+    if today < effective:
+        reached = [n for n in soon_offsets
+                   if calendar.add_working_days(effective, -n) <= today]
+        if reached:
+            nearest = min(reached)
+            moments.append(DeadlineMoment("task.due_soon", f"due_soon:{nearest}",
+                                          working_days_between(calendar, today, effective)))
+    elif today == effective:
+        moments.append(DeadlineMoment("task.due_today", "due_today", 0))
+    else:
+        late = (today - effective).days
+        moments.append(DeadlineMoment("task.overdue", f"overdue:{(late - 1) // 7}", late))
+        late_working = working_days_between(calendar, effective, today)
+        for level, delay in enumerate(escalation_delays, start=1):
+            if late_working >= delay:
+                moments.append(DeadlineMoment("task.escalated", f"escalated:{level}", late,
+                                              escalation_level=level))
+    return moments

@@ -91,6 +91,8 @@ class Duty(Base):
     task_kind: Mapped[str] = mapped_column(String(32), default="general")
     kpi_codes: Mapped[list] = mapped_column(default=list)
     assigned_by_doc: Mapped[str | None] = mapped_column(String(200))
+    doc_number: Mapped[str | None] = mapped_column(String(64))  # e.g. 1234/KH-UBND
+    doc_date: Mapped[date | None]
 
     coordinating_units: Mapped[list[OrgUnit]] = relationship(secondary=duty_coordinating_units)
 
@@ -119,7 +121,84 @@ class Task(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    # When the assignee (or report.submitted) handed the work in; for a reporting task this is
+    # the moment that counts for timeliness.
+    submitted_at: Mapped[datetime | None]
+    # The local date that counts for timeliness once done (submission date for reports).
+    finished_on: Mapped[date | None]
+    kpi_codes: Mapped[list] = mapped_column(default=list)  # copied from the duty
+    # Title, description and unit names folded to lowercase ASCII (diacritics removed), for `q`.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # The local date the deadline scanner last looked at this task (its per-day lease).
+    scanned_on: Mapped[date | None] = mapped_column(index=True)
 
     __table_args__ = (
         Index("ix_tasks_report_lookup", "kind", "assignee_unit_id", "period_year"),
     )
+
+
+class CalendarOverride(Base):
+    """An admin-announced day off (`day_off`) or make-up working day (`working_day`)."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime]
+
+
+class DeadlineEvent(Base):
+    """A deadline moment already announced: the unique key makes each one happen once."""
+
+    __tablename__ = "deadline_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    occurrence: Mapped[str] = mapped_column(String(10))  # the effective deadline, ISO date
+    kind: Mapped[str] = mapped_column(String(32))  # e.g. due_soon:7, overdue:0, escalated:2
+    emitted_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("task_id", "occurrence", "kind"),)
+
+
+class CalendarFeed(Base):
+    """A user's secret iCalendar URL for its unit's deadlines (revocable)."""
+
+    __tablename__ = "calendar_feeds"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class TaskComment(Base):
+    """A comment on a task."""
+
+    __tablename__ = "task_comments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"),
+                                               index=True)
+    author_id: Mapped[uuid.UUID | None]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class TaskAttachment(Base):
+    """An evidence file of a task; its bytes live in the attachment store under `storage_key`."""
+
+    __tablename__ = "task_attachments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"),
+                                               index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    uploaded_by: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime]

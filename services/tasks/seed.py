@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from dateutil.rrule import rrulestr
 from sqlalchemy import select
 
 from services.tasks import repository, service
-from services.tasks.domain import WorkCalendar
+from services.tasks.domain import LOCAL_TZ, WorkCalendar
 from services.tasks.models import Duty, OrgUnit, Plan
 from shared.db import UnitOfWork
 
@@ -68,6 +68,52 @@ ONE_OFF_DUTIES: list[tuple[str, str, str, tuple[str, ...], tuple[str, ...]]] = [
     ("BQLKCN-01", "BQLKCN", "Tuyên truyền, phổ biến kế hoạch SXSH đến doanh nghiệp trong khu "
      "công nghiệp; hướng dẫn xây dựng kế hoạch và biện pháp SXSH", ("SCT",), ("AWARE", "APPLY")),
 ]
+ONE_OFF_DUTIES += [
+    ("SCT-06", "SCT", "Đề xuất khen thưởng tổ chức, cá nhân thực hiện tốt và xử lý vi phạm về SXSH",
+     (), ()),
+]
+# The districts carry out the plan in their area, each as lead unit with DOIT coordinating.
+DISTRICT_DUTY_TITLE = "Triển khai Kế hoạch SXSH trên địa bàn"
+
+# The demo's "today" for the one-off duties' progress: 15/10/2020, the plan's last quarter.
+# (code: deadline, [(status, local date of the move)...], progress %). The districts' yearly
+# reporting tasks are left to the kpi service's report events.
+DEMO_TODAY = date(2020, 10, 15)
+PLAN_ADOPTED = datetime(2016, 9, 5, 2, 0, tzinfo=UTC)  # the tasks' creation time in the demo
+PROGRESS: dict[str, tuple[date, list[tuple[str, date]], int]] = {
+    "SCT-01": (date(2020, 12, 31), [("in_progress", date(2016, 10, 3))], 80),
+    "SCT-02": (date(2019, 12, 31), [("in_progress", date(2017, 3, 1)),
+                                    ("submitted", date(2019, 12, 20)),
+                                    ("done", date(2020, 1, 6))], 100),
+    "SCT-03": (date(2017, 6, 30), [("in_progress", date(2016, 11, 1)),
+                                   ("submitted", date(2017, 6, 26)),
+                                   ("done", date(2017, 6, 29))], 100),
+    "SCT-04": (date(2020, 12, 31), [("in_progress", date(2017, 1, 9))], 60),
+    "SCT-05": (date(2020, 12, 31), [("in_progress", date(2018, 5, 2)),
+                                    ("blocked", date(2020, 4, 1))], 40),
+    "SCT-06": (date(2020, 12, 31), [], 0),
+    "SKHCN-01": (date(2020, 6, 30), [("in_progress", date(2017, 2, 6)),
+                                     ("submitted", date(2020, 9, 10))], 90),
+    "SKHCN-02": (date(2019, 12, 31), [("in_progress", date(2017, 4, 3)),
+                                      ("submitted", date(2019, 12, 16)),
+                                      ("returned", date(2019, 12, 23)),
+                                      ("in_progress", date(2020, 1, 6))], 70),
+    "STC-01": (date(2016, 12, 31), [("in_progress", date(2016, 9, 5)),
+                                    ("submitted", date(2017, 1, 16)),
+                                    ("done", date(2017, 1, 20))], 100),
+    "STNMT-01": (date(2017, 12, 31), [("in_progress", date(2017, 3, 6)),
+                                      ("submitted", date(2017, 12, 18)),
+                                      ("done", date(2017, 12, 27))], 100),
+    "SKHDT-01": (date(2020, 12, 31), [], 0),
+    "BQLKCN-01": (date(2018, 12, 31), [("in_progress", date(2016, 12, 5)),
+                                       ("submitted", date(2018, 11, 30)),
+                                       ("done", date(2018, 12, 10))], 100),
+}
+# Districts: most are carrying the plan out, two have finished their first phase, one has not
+# started.
+DISTRICT_STATUS = {"TP-HAIDUONG": ("done", 100), "H-CAMGIANG": ("done", 100),
+                   "H-THANHMIEN": ("not_started", 0)}
+
 YEARLY_REPORT_RULE = "DTSTART:20161220\nRRULE:FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=20;UNTIL=20201220"
 
 # (username, role, unit code, full name)
@@ -119,9 +165,27 @@ def seed_demo_plan(*, uow: UnitOfWork, now: datetime, calendar: WorkCalendar) ->
     for code, lead, title, coordinating, kpis in ONE_OFF_DUTIES:
         duty = _add_duty(uow, plan, code=code, lead=units[lead], title=title, kind="one_off",
                          coordinating=[units[c] for c in coordinating], kpi_codes=list(kpis))
-        service.add_task(uow=uow, actor_id=None, lead_unit_id=units["SCT"].id, title=title,
-                         assignee_unit_id=units[lead].id, deadline=plan.period_end,
-                         plan_id=plan.id, duty_id=duty.id, calendar=calendar, now=now)
+        deadline, moves, progress = PROGRESS[code]
+        task = service.add_task(uow=uow, actor_id=None, lead_unit_id=units["SCT"].id,
+                                title=title, assignee_unit_id=units[lead].id,
+                                deadline=deadline, plan_id=plan.id, duty_id=duty.id,
+                                calendar=calendar, now=PLAN_ADOPTED)
+        _replay(uow, task, moves, progress)
+    districts = [u for u in units.values() if u.kind == "district"]
+    for unit in districts:
+        duty = _add_duty(uow, plan, code=f"HUYEN-{unit.code}", lead=unit, kind="one_off",
+                         title=f"{DISTRICT_DUTY_TITLE} {unit.name_vi}",
+                         coordinating=[units["SCT"]], kpi_codes=["AWARE", "APPLY"])
+        task = service.add_task(uow=uow, actor_id=None, lead_unit_id=units["SCT"].id,
+                                title=duty.title, assignee_unit_id=unit.id,
+                                deadline=plan.period_end, plan_id=plan.id, duty_id=duty.id,
+                                calendar=calendar, now=PLAN_ADOPTED)
+        status, progress = DISTRICT_STATUS.get(unit.code, ("in_progress", 50))
+        moves = {"done": [("in_progress", date(2016, 10, 3)), ("submitted", date(2020, 9, 1)),
+                          ("done", date(2020, 9, 15))],
+                 "in_progress": [("in_progress", date(2016, 10, 3))],
+                 "not_started": []}[status]
+        _replay(uow, task, moves, progress)
     reporters = [u for u in units.values() if u.kind in ("district", "iz_board")]
     duty = _add_duty(uow, plan, code="BC-NAM", lead=units["SCT"], kind="recurring",
                      title="Báo cáo hằng năm về tình hình thực hiện Kế hoạch SXSH gửi Sở Công "
@@ -135,8 +199,17 @@ def seed_demo_plan(*, uow: UnitOfWork, now: datetime, calendar: WorkCalendar) ->
                 title=f"Báo cáo SXSH năm {occurrence.year} — {unit.name_vi}",
                 assignee_unit_id=unit.id, deadline=occurrence.date(), plan_id=plan.id,
                 duty_id=duty.id, kind="yearly_report", period_year=occurrence.year,
-                calendar=calendar, now=now)
+                calendar=calendar, now=PLAN_ADOPTED)
     return True
+
+
+def _replay(uow: UnitOfWork, task, moves: list[tuple[str, date]], progress: int) -> None:
+    """Walk a seeded task through its workflow on the given (past) dates, with history."""
+    for status, day in moves:
+        at = datetime.combine(day, time(9, 0), LOCAL_TZ).astimezone(UTC)
+        service._change_status(uow, task, to=status, actor_id=None, reason=(
+            "Cần bổ sung số liệu" if status in ("returned", "blocked") else None), now=at)
+    task.progress = progress
 
 
 def _add_duty(uow: UnitOfWork, plan: Plan, *, code: str, lead: OrgUnit, title: str, kind: str,

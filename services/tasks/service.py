@@ -6,17 +6,21 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, and_, cast, func, not_, or_, select
 
 from services.tasks import repository
 from services.tasks.domain import (
+    OPEN_STATUSES,
+    TIMELINESS_VALUES,
+    FastCalendar,
     WorkCalendar,
     can_transition,
     effective_deadline,
+    fold,
     local_date,
     timeliness,
 )
-from services.tasks.models import OrgUnit, Task, User, audit_log, messaging
+from services.tasks.models import CalendarOverride, OrgUnit, Task, User, audit_log, messaging
 from shared.audit import jsonable, record_audit
 from shared.auth import Principal, hash_password, issue_token, verify_password
 from shared.db import UnitOfWork
@@ -101,14 +105,22 @@ def task_event_data(task: Task) -> dict[str, Any]:
             "duty_id": task.duty_id, "assignee_unit_id": task.assignee_unit_id,
             "lead_unit_id": task.lead_unit_id, "deadline": task.deadline,
             "effective_deadline": task.effective_deadline, "status": task.status,
-            "kind": task.kind, "period_year": task.period_year}
+            "kind": task.kind, "period_year": task.period_year,
+            "kpi_codes": list(task.kpi_codes or [])}
+
+
+def task_timeliness(task: Task, *, today: date) -> str:
+    """The task's timeliness as of `today` (a reporting task counts its submission time)."""
+    return timeliness(status=task.status, effective=task.effective_deadline,
+                      completed_at=task.completed_at, today=today,
+                      submitted_at=task.submitted_at,
+                      counts_submission=task.kind == "yearly_report")
 
 
 def task_view(task: Task, *, now: datetime) -> dict[str, Any]:
     """A task with its timeliness as of now, for the API."""
     view = {c.key: getattr(task, c.key) for c in Task.__table__.columns}
-    view["timeliness"] = timeliness(status=task.status, effective=task.effective_deadline,
-                                    completed_at=task.completed_at, today=local_date(now))
+    view["timeliness"] = task_timeliness(task, today=local_date(now))
     return view
 
 
@@ -132,13 +144,30 @@ def create_task(*, uow: UnitOfWork, principal: Principal, title: str, assignee_u
                     period_year=period_year, calendar=calendar, now=now)
 
 
+def _search_text(uow: UnitOfWork, title: str, description: str,
+                 *unit_ids: uuid.UUID | None) -> str:
+    """What `q` searches: title, description and unit names, folded (no diacritics)."""
+    names = [title, description]
+    for unit_id in dict.fromkeys(u for u in unit_ids if u is not None):
+        unit = repository.get_unit(uow.session, unit_id)
+        if unit is not None:
+            names += [unit.name_vi, unit.name_en, unit.code]
+    return fold(" ".join(names))
+
+
 def add_task(*, uow: UnitOfWork, actor_id: uuid.UUID | None, lead_unit_id: uuid.UUID | None,
              title: str, assignee_unit_id: uuid.UUID, deadline: date, description: str = "",
              plan_id: uuid.UUID | None = None, duty_id: uuid.UUID | None = None,
              kind: str = "general", period_year: int | None = None, calendar: WorkCalendar,
-             now: datetime) -> Task:
+             now: datetime, kpi_codes: list[str] | None = None) -> Task:
     """Write a task with its audit row and its `task.created` event (no permission checks)."""
+    if kpi_codes is None and duty_id is not None:
+        from services.tasks.models import Duty
+        duty = uow.session.get(Duty, duty_id)
+        kpi_codes = list(duty.kpi_codes) if duty is not None else []
     task = Task(
+        kpi_codes=list(kpi_codes or []),
+        search_text=_search_text(uow, title, description, assignee_unit_id, lead_unit_id),
         id=uuid.uuid4(), plan_id=plan_id, duty_id=duty_id, title=title, description=description,
         kind=kind, period_year=period_year, assignee_unit_id=assignee_unit_id,
         lead_unit_id=lead_unit_id, deadline=deadline,
@@ -154,25 +183,109 @@ def add_task(*, uow: UnitOfWork, actor_id: uuid.UUID | None, lead_unit_id: uuid.
     return task
 
 
-def list_tasks(*, uow: UnitOfWork, principal: Principal, status: str | None = None,
-               assignee_unit_id: uuid.UUID | None = None, kind: str | None = None,
-               period_year: int | None = None, limit: int = 50,
-               offset: int = 0) -> tuple[list[Task], int]:
-    """The tasks the caller may see, filtered, by effective deadline; with the total count."""
+SORTS = {
+    "deadline": (Task.effective_deadline,), "-deadline": (Task.effective_deadline.desc(),),
+    "title": (Task.title,), "-title": (Task.title.desc(),),
+    "status": (Task.status,), "-status": (Task.status.desc(),),
+    "updated": (Task.updated_at,), "-updated": (Task.updated_at.desc(),),
+    "progress": (Task.progress,), "-progress": (Task.progress.desc(),),
+}
+
+
+def _timeliness_filter(value: str, today: date):
+    done = Task.status == "done"
+    open_ = Task.status.in_(OPEN_STATUSES)
+    report_in_time = and_(Task.kind == "yearly_report", Task.status == "submitted",
+                          Task.finished_on <= Task.effective_deadline)
+    return {
+        "done_on_time": and_(done, Task.finished_on <= Task.effective_deadline),
+        "done_late": and_(done, Task.finished_on > Task.effective_deadline),
+        "open_within_deadline": and_(open_, or_(Task.effective_deadline >= today,
+                                                report_in_time)),
+        "overdue": and_(open_, Task.effective_deadline < today, not_(report_in_time)),
+        "cancelled": Task.status == "cancelled",
+    }[value]
+
+
+def list_tasks(*, uow: UnitOfWork, principal: Principal, now: datetime,
+               status: str | None = None, unit_id: uuid.UUID | None = None,
+               assignee_unit_id: uuid.UUID | None = None, plan_id: uuid.UUID | None = None,
+               duty_id: uuid.UUID | None = None, kind: str | None = None,
+               period_year: int | None = None, timeliness: str | None = None,
+               deadline_from: date | None = None, deadline_to: date | None = None,
+               kpi_code: str | None = None, q: str | None = None, sort: str = "deadline",
+               page: int = 1, page_size: int = 50) -> tuple[list[Task], int]:
+    """The tasks the caller may see, filtered, sorted and paginated; with the total count.
+
+    `q` matches every word, without diacritics, in titles, descriptions and unit names.
+    Deadline range and sort use the effective deadline.
+    """
     query = repository.visible_tasks(principal)
+    unit_id = unit_id or assignee_unit_id
     if status:
         query = query.where(Task.status == status)
-    if assignee_unit_id:
-        query = query.where(Task.assignee_unit_id == assignee_unit_id)
+    if unit_id:
+        query = query.where(Task.assignee_unit_id == unit_id)
+    if plan_id:
+        query = query.where(Task.plan_id == plan_id)
+    if duty_id:
+        query = query.where(Task.duty_id == duty_id)
     if kind:
         query = query.where(Task.kind == kind)
     if period_year:
         query = query.where(Task.period_year == period_year)
+    if timeliness:
+        query = query.where(_timeliness_filter(timeliness, local_date(now)))
+    if deadline_from:
+        query = query.where(Task.effective_deadline >= deadline_from)
+    if deadline_to:
+        query = query.where(Task.effective_deadline <= deadline_to)
+    if kpi_code:
+        # JSON lists are stored as text-comparable JSON on both backends: match the quoted code.
+        query = query.where(cast(Task.kpi_codes, Text).contains(f'"{kpi_code}"'))
+    for word in fold(q or "").split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Task.search_text.like(f"%{escaped}%", escape="\\"))
     total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = uow.session.execute(
-        query.order_by(Task.effective_deadline, Task.id).limit(limit).offset(offset)
+        query.order_by(*SORTS[sort], Task.id).limit(page_size).offset((page - 1) * page_size)
     ).scalars()
     return list(rows), total
+
+
+def timeliness_stats(*, uow: UnitOfWork, principal: Principal, now: datetime,
+                     plan_id: uuid.UUID | None = None, year: int | None = None
+                     ) -> dict[str, list[dict[str, Any]]]:
+    """Counts of each timeliness per unit, per plan and per year (of the effective deadline).
+
+    `fallen_due` = done_on_time + done_late + overdue (cancelled and open-within-deadline tasks
+    have not fallen due); `on_time_share` = done_on_time / fallen_due (None if nothing fell due).
+    """
+    query = repository.visible_tasks(principal)
+    if plan_id:
+        query = query.where(Task.plan_id == plan_id)
+    today = local_date(now)
+    groups: dict[str, dict[Any, dict[str, int]]] = {"units": {}, "plans": {}, "years": {}}
+    for task in uow.session.execute(query).scalars():
+        task_year = task.effective_deadline.year
+        if year and task_year != year:
+            continue
+        value = task_timeliness(task, today=today)
+        for group, key in (("units", task.assignee_unit_id), ("plans", task.plan_id),
+                           ("years", task_year)):
+            counts = groups[group].setdefault(key, dict.fromkeys(TIMELINESS_VALUES, 0))
+            counts[value] += 1
+
+    def row(key_name: str, key: Any, counts: dict[str, int]) -> dict[str, Any]:
+        fallen = counts["done_on_time"] + counts["done_late"] + counts["overdue"]
+        return {key_name: key, **counts, "total": sum(counts.values()), "fallen_due": fallen,
+                "on_time_share": round(counts["done_on_time"] / fallen, 4) if fallen else None}
+
+    return {
+        "units": [row("unit_id", k, v) for k, v in groups["units"].items()],
+        "plans": [row("plan_id", k, v) for k, v in groups["plans"].items()],
+        "years": [row("year", k, v) for k, v in sorted(groups["years"].items())],
+    }
 
 
 def get_task(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID) -> Task:
@@ -185,6 +298,8 @@ def get_task(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID) -> Ta
 
 def _parties(principal: Principal, task: Task) -> set[str]:
     parties = set()
+    if not principal.has_role("reporter", "coordinator", "head", "admin"):
+        return parties  # viewers only read
     if principal.unit_id == task.assignee_unit_id:
         parties.add("assignee")
     if principal.unit_id == task.lead_unit_id and principal.has_role("coordinator"):
@@ -200,9 +315,16 @@ def _change_status(uow: UnitOfWork, task: Task, *, to: str, actor_id: uuid.UUID 
     old = task.status
     task.status = to
     task.updated_at = now
+    task.scanned_on = None  # the deadline scanner looks again
+    if to == "submitted":
+        task.submitted_at = now
+        if task.kind == "yearly_report":
+            task.finished_on = local_date(now)  # a report's submission date counts
     if to == "done":
         task.completed_at = now
         task.progress = 100
+        counts = task.submitted_at if task.kind == "yearly_report" and task.submitted_at else now
+        task.finished_on = local_date(counts)
     record_audit(uow.session, audit_log, actor_id=actor_id, action="transition", entity="task",
                  entity_id=task.id, before=before,
                  after={**jsonable(task_event_data(task)), "reason": reason}, now=now)
@@ -225,14 +347,147 @@ def transition_task(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID
     return task
 
 
-def complete_reporting_task(*, uow: UnitOfWork, unit_id: uuid.UUID, year: int,
+def reporting_task_submitted(*, uow: UnitOfWork, unit_id: uuid.UUID, year: int,
+                             at: datetime) -> Task | None:
+    """A unit's yearly report was submitted: its reporting task for that year is `submitted`.
+
+    Idempotent and never backwards: a task already submitted, done or cancelled is left as is
+    (a re-submission after `returned` moves it to `submitted` again).
+    """
+    task = repository.find_reporting_task(uow.session, unit_id=unit_id, year=year)
+    if task is None or task.status in ("submitted", "done", "cancelled"):
+        return task
+    _change_status(uow, task, to="submitted", actor_id=None, reason="report.submitted", now=at)
+    return task
+
+
+def reporting_task_approved(*, uow: UnitOfWork, unit_id: uuid.UUID, year: int,
                             at: datetime) -> Task | None:
-    """A unit's yearly report arrived: its reporting task for that year is done."""
+    """A unit's yearly report was approved: its reporting task is `done` (idempotent).
+
+    If the submission was never seen (events out of order), the approval also counts as the
+    submission time.
+    """
     task = repository.find_reporting_task(uow.session, unit_id=unit_id, year=year)
     if task is None or task.status in ("done", "cancelled"):
         return task
-    _change_status(uow, task, to="done", actor_id=None, reason="report.submitted", now=at)
+    if task.submitted_at is None:
+        task.submitted_at = at
+    _change_status(uow, task, to="done", actor_id=None, reason="report.approved", now=at)
     return task
+
+
+# Kept for callers of the foundation's name: a submitted report.
+complete_reporting_task = reporting_task_submitted
+
+
+def update_task(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID,
+                calendar: WorkCalendar, now: datetime, **changes: Any) -> Task:
+    """Change a task's fields: the assignee unit reports progress; the lead unit's coordinator
+    (or the head) also changes the title, description, deadline and assignee unit.
+
+    A new deadline gets its effective deadline and the scanner looks again; closed tasks are
+    not edited (409).
+    """
+    task = repository.get_visible_task(uow.session, principal, task_id, for_update=True)
+    if task is None:
+        raise not_found("công việc", "Task")
+    parties = _parties(principal, task)
+    managing = parties & {"lead", "head"}
+    if not parties or (set(changes) - {"progress"} and not managing):
+        raise ApiError(403, "role_required", roles="coordinator, head, admin")
+    if task.status in ("done", "cancelled"):
+        raise ApiError(409, "transition_not_allowed", current=task.status, target=task.status)
+    if "assignee_unit_id" in changes and repository.get_unit(
+            uow.session, changes["assignee_unit_id"]) is None:
+        raise ApiError(422, field_errors={"assignee_unit_id": [LocalizedText("unit_unknown")]})
+    before = jsonable(task_event_data(task))
+    for key, value in changes.items():
+        setattr(task, key, value)
+    if "deadline" in changes:
+        task.effective_deadline = effective_deadline(task.deadline, calendar)
+        task.scanned_on = None
+    if set(changes) & {"title", "description", "assignee_unit_id"}:
+        task.search_text = _search_text(uow, task.title, task.description,
+                                        task.assignee_unit_id, task.lead_unit_id)
+    task.updated_at = now
+    uow.session.flush()
+    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",
+                 entity="task", entity_id=task.id, before=before,
+                 after={**jsonable(task_event_data(task)), "progress": task.progress}, now=now)
+    outbox.add(uow.session, "task.updated", task_event_data(task), now=now)
+    return task
+
+
+def load_calendar(session) -> FastCalendar:
+    """The working calendar with the admin's overrides (announced days off, make-up days)."""
+    rows = session.execute(select(CalendarOverride)).scalars().all()
+    return FastCalendar(
+        extra_days_off=frozenset(r.day for r in rows if r.kind == "day_off"),
+        makeup_working_days=frozenset(r.day for r in rows if r.kind == "working_day"))
+
+
+def list_calendar_overrides(*, uow: UnitOfWork) -> list[CalendarOverride]:
+    """Every override, by day."""
+    return list(uow.session.execute(
+        select(CalendarOverride).order_by(CalendarOverride.day)).scalars())
+
+
+def set_calendar_override(*, uow: UnitOfWork, principal: Principal, day: date, kind: str,
+                          note: str, now: datetime) -> CalendarOverride:
+    """An admin announces a day off or a make-up working day; open deadlines are recomputed."""
+    if not principal.has_role("admin"):
+        raise ApiError(403, "role_required", roles="admin")
+    row = uow.session.get(CalendarOverride, day)
+    before = None if row is None else {"kind": row.kind, "note": row.note}
+    if row is None:
+        row = CalendarOverride(day=day, kind=kind, note=note, created_at=now)
+        uow.session.add(row)
+    else:
+        row.kind, row.note = kind, note
+    uow.session.flush()
+    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="upsert",
+                 entity="calendar_override", entity_id=day.isoformat(), before=before,
+                 after={"kind": kind, "note": note}, now=now)
+    _recompute_open_deadlines(uow, actor_id=principal.user_id, now=now)
+    return row
+
+
+def delete_calendar_override(*, uow: UnitOfWork, principal: Principal, day: date,
+                             now: datetime) -> None:
+    """An admin withdraws an override; open deadlines are recomputed."""
+    if not principal.has_role("admin"):
+        raise ApiError(403, "role_required", roles="admin")
+    row = uow.session.get(CalendarOverride, day)
+    if row is None:
+        raise not_found("ngày điều chỉnh", "Calendar override")
+    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="delete",
+                 entity="calendar_override", entity_id=day.isoformat(),
+                 before={"kind": row.kind, "note": row.note}, after=None, now=now)
+    uow.session.delete(row)
+    uow.session.flush()
+    _recompute_open_deadlines(uow, actor_id=principal.user_id, now=now)
+
+
+def _recompute_open_deadlines(uow: UnitOfWork, *, actor_id: uuid.UUID | None,
+                              now: datetime) -> None:
+    """Open tasks whose effective deadline changes with the calendar get it, with task.updated."""
+    calendar = load_calendar(uow.session)
+    today = local_date(now)
+    open_tasks = uow.session.execute(
+        select(Task).where(Task.status.in_(OPEN_STATUSES), Task.deadline >= today)
+    ).scalars()
+    for task in open_tasks:
+        new = effective_deadline(task.deadline, calendar)
+        if new != task.effective_deadline:
+            before = jsonable(task_event_data(task))
+            task.effective_deadline = new
+            task.updated_at = now
+            task.scanned_on = None
+            record_audit(uow.session, audit_log, actor_id=actor_id, action="update",
+                         entity="task", entity_id=task.id, before=before,
+                         after=jsonable(task_event_data(task)), now=now)
+            outbox.add(uow.session, "task.updated", task_event_data(task), now=now)
 
 
 def get_user(*, uow: UnitOfWork, user_id: uuid.UUID) -> User:
@@ -246,3 +501,89 @@ def get_user(*, uow: UnitOfWork, user_id: uuid.UUID) -> User:
 def list_units(*, uow: UnitOfWork) -> list[OrgUnit]:
     """Every org unit."""
     return repository.list_units(uow.session)
+
+
+def _require_admin(principal: Principal) -> None:
+    if not principal.has_role("admin"):
+        raise ApiError(403, "role_required", roles="admin")
+
+
+def admin_create_unit(*, uow: UnitOfWork, principal: Principal, now: datetime,
+                      **fields: Any) -> OrgUnit:
+    """Admin: add an org unit (code unique; parent must exist)."""
+    _require_admin(principal)
+    if repository.get_unit_by_code(uow.session, fields["code"]) is not None:
+        raise ApiError(409, "tasks_code_taken", code=fields["code"])
+    if fields.get("parent_id") and repository.get_unit(uow.session, fields["parent_id"]) is None:
+        raise ApiError(422, field_errors={"parent_id": [LocalizedText("unit_unknown")]})
+    return create_unit(uow=uow, actor_id=principal.user_id, now=now, **fields)
+
+
+def admin_update_unit(*, uow: UnitOfWork, principal: Principal, unit_id: uuid.UUID,
+                      now: datetime, **changes: Any) -> OrgUnit:
+    """Admin: rename, re-parent or close a unit (valid_to); tasks keep their unit id, so past
+    tasks keep the unit as it was (its validity period says when it existed)."""
+    _require_admin(principal)
+    unit = repository.get_unit(uow.session, unit_id)
+    if unit is None:
+        raise not_found("đơn vị", "Unit")
+    if changes.get("parent_id") and repository.get_unit(uow.session,
+                                                        changes["parent_id"]) is None:
+        raise ApiError(422, field_errors={"parent_id": [LocalizedText("unit_unknown")]})
+    before = jsonable(unit_event_data(unit))
+    for key, value in changes.items():
+        setattr(unit, key, value)
+    uow.session.flush()
+    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",
+                 entity="org_unit", entity_id=unit.id, before=before,
+                 after=jsonable(unit_event_data(unit)), now=now)
+    outbox.add(uow.session, "unit.upserted", unit_event_data(unit), now=now)
+    return unit
+
+
+def admin_list_users(*, uow: UnitOfWork, principal: Principal) -> list[User]:
+    """Admin: every user."""
+    _require_admin(principal)
+    return list(uow.session.execute(select(User).order_by(User.username)).scalars())
+
+
+def admin_create_user(*, uow: UnitOfWork, principal: Principal, now: datetime,
+                      **fields: Any) -> User:
+    """Admin: add a user (username unique)."""
+    _require_admin(principal)
+    if repository.get_user_by_username(uow.session, fields["username"]) is not None:
+        raise ApiError(409, "username_taken")
+    return create_user(uow=uow, actor_id=principal.user_id, now=now, **fields)
+
+
+def admin_update_user(*, uow: UnitOfWork, principal: Principal, user_id: uuid.UUID,
+                      now: datetime, **changes: Any) -> User:
+    """Admin: change a user's unit, roles, name, e-mail, language, or deactivate it."""
+    _require_admin(principal)
+    user = uow.session.get(User, user_id)
+    if user is None:
+        raise not_found("người dùng", "User")
+    if "unit_id" in changes and repository.get_unit(uow.session, changes["unit_id"]) is None:
+        raise ApiError(422, field_errors={"unit_id": [LocalizedText("unit_unknown")]})
+    before = jsonable(user_event_data(user))
+    for key, value in changes.items():
+        setattr(user, key, list(value) if key == "roles" else value)
+    uow.session.flush()
+    uow.session.refresh(user)
+    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",
+                 entity="user", entity_id=user.id, before=before,
+                 after=jsonable(user_event_data(user)), now=now)
+    outbox.add(uow.session, "user.upserted", user_event_data(user), now=now)
+    return user
+
+
+def change_own_password(*, uow: UnitOfWork, principal: Principal, current_password: str,
+                        new_password: str, now: datetime) -> None:
+    """A user changes its own password after proving the current one."""
+    user = uow.session.get(User, principal.user_id)
+    if user is None or not verify_password(user.password_hash, current_password):
+        raise ApiError(422, field_errors={
+            "current_password": [LocalizedText("tasks_password_wrong")]})
+    user.password_hash = hash_password(new_password)
+    record_audit(uow.session, audit_log, actor_id=user.id, action="change_password",
+                 entity="user", entity_id=user.id, before=None, after=None, now=now)

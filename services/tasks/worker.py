@@ -1,20 +1,25 @@
-"""`python -m services.tasks.worker`: outbox relay and consumer of the tasks service."""
+"""`python -m services.tasks.worker`: outbox relay, consumer and deadline scanner of tasks."""
 
 from __future__ import annotations
 
 from services.tasks.handlers import HANDLERS
 from services.tasks.models import messaging
-from shared.db import Database
+from services.tasks.scanner import scanner_loop
+from services.tasks.settings import TasksSettings
+from shared.db import Database, utcnow
 from shared.settings import Settings
 from shared.worker import ServiceWorker, run_worker
 
 SERVICE = "tasks"
 
 
-def build_worker(settings: Settings, db: Database | None = None) -> ServiceWorker:
-    """The tasks worker with its relay and consumer."""
+def build_worker(settings: Settings, db: Database | None = None,
+                 tasks_settings: TasksSettings | None = None) -> ServiceWorker:
+    """The tasks worker with its relay, consumer and the deadline scanner loop."""
+    db = db or Database(settings.database_url(SERVICE))
+    scanner = scanner_loop(db, tasks_settings or TasksSettings.from_env(), utcnow)
     return ServiceWorker(service=SERVICE, settings=settings, db=db, tables=messaging,
-                         handlers=HANDLERS)
+                         handlers=HANDLERS, loops={"scanner": scanner})
 
 
 def main() -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from tests.helpers import bearer, settings_for_tests, token_for
 
-PUBLIC = {"healthz", "readyz", "api-docs.openapi_json", "auth.create_token", "static"}
+PUBLIC = {"healthz", "readyz", "api-docs.openapi_json", "auth.create_token", "static",
+          "feeds.feed_ics"}  # the iCalendar feed: its secret URL is the credential
 BAD_BODIES = [
     ("malformed JSON", "{not json", "application/json"),
     ("a JSON list", "[1, 2]", "application/json"),

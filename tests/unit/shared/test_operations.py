@@ -119,7 +119,7 @@ def test_a_consumer_passes_the_correlation_id_on_to_the_events_it_causes(tmp_pat
         changed = conn.execute(select(tasks_messaging.outbox.c.payload).where(
             tasks_messaging.outbox.c.event_type == "task.status_changed")).scalars().all()
     assert [p["correlation_id"] for p in changed] == ["chain-7"]
-    assert changed[0]["data"]["status"] == "done"
+    assert changed[0]["data"]["status"] == "submitted"
 
 
 def test_json_logs_carry_the_correlation_id_and_mask_secrets():

@@ -1,0 +1,111 @@
+"""The deadline scanner: task.due_soon / due_today / overdue / escalated, each exactly once.
+
+Exactly once per (task, occurrence, kind), with any number of scanners at once:
+- each pass claims a batch of open tasks not yet scanned today; on PostgreSQL with
+  `FOR UPDATE SKIP LOCKED`, so parallel scanners split the work instead of queueing; on SQLite
+  every transaction is `BEGIN IMMEDIATE`, so scanners take turns;
+- `tasks.scanned_on` is the per-day lease: a task scanned today is not claimed again today
+  (a status change or a new effective deadline clears it);
+- every moment is first inserted into `deadline_events`, whose unique key
+  (task_id, occurrence, kind) refuses a second claim (INSERT ... ON CONFLICT DO NOTHING); only a
+  won claim adds the event to the outbox, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from services.tasks.domain import OPEN_STATUSES, deadline_moments, local_date
+from services.tasks.models import DeadlineEvent, Task
+from services.tasks.service import load_calendar, outbox, task_event_data
+from services.tasks.settings import TasksSettings
+from shared.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def _claim(session, *, dialect: str, task_id: uuid.UUID, occurrence: str, kind: str,
+           now: datetime) -> bool:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(DeadlineEvent)
+        .values(id=uuid.uuid4(), task_id=task_id, occurrence=occurrence, kind=kind,
+                emitted_at=now)
+        .on_conflict_do_nothing(index_elements=["task_id", "occurrence", "kind"])
+        .returning(DeadlineEvent.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def scan_once(*, db: Database, settings: TasksSettings, now: datetime,
+              after_claim: Callable[[int], None] | None = None) -> int:
+    """Scan every open task due for a look today; returns the number of events emitted.
+
+    A scanner that dies holding a batch loses nothing: the claim and its events are one
+    transaction, which the database rolls back when the connection drops, and the rows'
+    locks are released to the other scanners at once. (`after_claim` is a test seam called
+    with the batch size while the claim is held.)
+    """
+    today = local_date(now)
+    emitted = 0
+    while True:
+        with db.uow() as uow:
+            session = uow.session
+            calendar = load_calendar(session)
+            horizon = calendar.add_working_days(today, max(settings.due_soon_days, default=0))
+            query = (
+                select(Task)
+                .where(Task.status.in_(OPEN_STATUSES),
+                       or_(Task.scanned_on.is_(None), Task.scanned_on < today),
+                       Task.effective_deadline <= horizon)
+                .order_by(Task.effective_deadline, Task.id)
+                .limit(settings.scan_batch)
+            )
+            if not db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            tasks = list(session.execute(query).scalars())
+            if not tasks:
+                return emitted
+            if after_claim is not None:
+                after_claim(len(tasks))
+            dialect = db.engine.dialect.name
+            for task in tasks:
+                occurrence = task.effective_deadline.isoformat()
+                for moment in deadline_moments(
+                        effective=task.effective_deadline, today=today, calendar=calendar,
+                        soon_offsets=settings.due_soon_days,
+                        escalation_delays=settings.escalate_after):
+                    if not _claim(session, dialect=dialect, task_id=task.id,
+                                  occurrence=occurrence, kind=moment.key, now=now):
+                        continue
+                    outbox.add(session, moment.event_type,
+                               {**task_event_data(task), "occurrence": occurrence,
+                                "days": moment.days,
+                                "escalation_level": moment.escalation_level}, now=now)
+                    emitted += 1
+                task.scanned_on = today
+            uow.commit()
+
+
+def scanner_loop(db: Database, settings: TasksSettings,
+                 clock: Callable[[], datetime]) -> Callable[[threading.Event], None]:
+    """The worker loop: scan, then wait `scan_interval` seconds (or until stopped)."""
+
+    def run(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                count = scan_once(db=db, settings=settings, now=clock())
+                if count:
+                    log.info("deadline events emitted", extra={"count": count})
+            except Exception:  # keep scanning after a database outage
+                log.exception("deadline scan failed")
+            stop.wait(settings.scan_interval)
+
+    return run
