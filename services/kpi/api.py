@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from flask import current_app
 from flask.views import MethodView
 
 from services.kpi import service
@@ -14,11 +15,20 @@ from services.kpi.schemas import (
     ReportCreate,
     ReportOut,
     ReportQuery,
+    ReportUpdate,
+    ReportVersionOut,
+    ReturnRequest,
     SubmitRequest,
 )
 from shared.auth import current_principal
 from shared.schemas import ApiBlueprint as Blueprint
 from shared.web import current_db, current_time
+
+
+def kpi_settings():
+    """The kpi service's own settings, fixed when the app was built."""
+    return current_app.extensions["kpi_settings"]
+
 
 reports_blp = Blueprint("reports", __name__, description="Yearly reports / Báo cáo hằng năm")
 kpis_blp = Blueprint("kpis", __name__, description="KPIs / Chỉ tiêu")
@@ -32,7 +42,7 @@ class ReportCollection(MethodView):
         """Reports the caller may see, filtered; X-Total-Count tells the full count."""
         with current_db().uow() as uow:
             reports, total = service.list_reports(uow=uow, principal=current_principal(),
-                                                  **query)
+                                                  config=kpi_settings(), **query)
             return [service.report_view(r) for r in reports], 200, {"X-Total-Count": total}
 
     @reports_blp.arguments(ReportCreate)
@@ -41,19 +51,41 @@ class ReportCollection(MethodView):
         """File the caller's unit's report for a year (`submit: true` sends it at once)."""
         with current_db().uow() as uow:
             report = service.create_report(uow=uow, principal=current_principal(),
-                                           now=current_time(), **body)
+                                           now=current_time(), config=kpi_settings(), **body)
             uow.commit()
             return service.report_view(report)
 
 
 @reports_blp.route("/reports/<uuid:report_id>")
-@reports_blp.response(200, ReportOut)
-def get_report(report_id: uuid.UUID):
-    """One report the caller may see."""
+class ReportItem(MethodView):
+    @reports_blp.response(200, ReportOut)
+    def get(self, report_id: uuid.UUID):
+        """One report the caller may see."""
+        with current_db().uow() as uow:
+            report = service.get_report(uow=uow, principal=current_principal(),
+                                        report_id=report_id, config=kpi_settings())
+            return service.report_view(report)
+
+    @reports_blp.arguments(ReportUpdate)
+    @reports_blp.response(200, ReportOut)
+    def patch(self, body, report_id: uuid.UUID):
+        """Replace the values of the caller's unit's draft or returned report."""
+        with current_db().uow() as uow:
+            report = service.update_report(uow=uow, principal=current_principal(),
+                                           report_id=report_id, now=current_time(),
+                                           config=kpi_settings(), **body)
+            uow.commit()
+            return service.report_view(report)
+
+
+@reports_blp.route("/reports/<uuid:report_id>/versions")
+@reports_blp.response(200, ReportVersionOut(many=True))
+def list_versions(report_id: uuid.UUID):
+    """Every kept version of a report: each submission, approval and return."""
     with current_db().uow() as uow:
-        report = service.get_report(uow=uow, principal=current_principal(),
-                                    report_id=report_id)
-        return service.report_view(report)
+        versions = service.list_versions(uow=uow, principal=current_principal(),
+                                         report_id=report_id, config=kpi_settings())
+        return [service.version_view(v) for v in versions]
 
 
 @reports_blp.route("/reports/<uuid:report_id>/submit", methods=["POST"])
@@ -63,7 +95,34 @@ def submit_report(_body, report_id: uuid.UUID):
     """Send a draft or returned report to the Department of Industry and Trade."""
     with current_db().uow() as uow:
         report = service.submit_report(uow=uow, principal=current_principal(),
-                                       report_id=report_id, now=current_time())
+                                       report_id=report_id, now=current_time(),
+                                       config=kpi_settings())
+        uow.commit()
+        return service.report_view(report)
+
+
+@reports_blp.route("/reports/<uuid:report_id>/approve", methods=["POST"])
+@reports_blp.arguments(SubmitRequest)
+@reports_blp.response(200, ReportOut)
+def approve_report(_body, report_id: uuid.UUID):
+    """The head or the lead unit's coordinator approves a submitted report."""
+    with current_db().uow() as uow:
+        report = service.approve_report(uow=uow, principal=current_principal(),
+                                        report_id=report_id, now=current_time(),
+                                        config=kpi_settings())
+        uow.commit()
+        return service.report_view(report)
+
+
+@reports_blp.route("/reports/<uuid:report_id>/return", methods=["POST"])
+@reports_blp.arguments(ReturnRequest)
+@reports_blp.response(200, ReportOut)
+def return_report(body, report_id: uuid.UUID):
+    """The head or the lead unit's coordinator returns a report with the reason to fix it."""
+    with current_db().uow() as uow:
+        report = service.return_report(uow=uow, principal=current_principal(),
+                                       report_id=report_id, now=current_time(),
+                                       config=kpi_settings(), **body)
         uow.commit()
         return service.report_view(report)
 

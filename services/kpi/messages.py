@@ -23,6 +23,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi_not_own_report": (
         "Chỉ cán bộ của đơn vị lập báo cáo mới được gửi báo cáo này.",
         "Only the reporting unit's own staff may submit this report."),
+    "kpi_report_not_editable": (
+        "Báo cáo đang ở trạng thái '{current}'; chỉ sửa được báo cáo nháp hoặc bị trả lại.",
+        "The report is '{current}'; only a draft or a returned report can be edited."),
+    "kpi_reviewer_required": (
+        "Chỉ Giám đốc Sở hoặc cán bộ điều phối của đơn vị chủ trì ({unit}) được duyệt hoặc trả "
+        "lại báo cáo.",
+        "Only the department head or a coordinator of the lead unit ({unit}) may approve or "
+        "return reports."),
+    "kpi_report_not_approvable": (
+        "Báo cáo đang ở trạng thái '{current}'; chỉ duyệt được báo cáo đã gửi.",
+        "The report is '{current}'; only a submitted report can be approved."),
+    "kpi_report_not_returnable": (
+        "Báo cáo đang ở trạng thái '{current}'; chỉ trả lại được báo cáo đã gửi hoặc đã duyệt.",
+        "The report is '{current}'; only a submitted or approved report can be returned."),
     "kpi_field_required": (
         "Cần nhập {label} trước khi gửi báo cáo.",
         "{label_en} is required before the report is submitted."),

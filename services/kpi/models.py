@@ -73,6 +73,12 @@ class Report(Base):
     created_by: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The latest approved version: what the KPIs count while a newer version is under way.
+    approved_version: Mapped[int | None]
+    approved_values: Mapped[dict | None]
+    approved_at: Mapped[datetime | None]
+    approved_by: Mapped[uuid.UUID | None]
+    return_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("unit_id", "form_code", "year"),)
 
@@ -118,3 +124,36 @@ class KpiValue(Base):
         UniqueConstraint("indicator_code", "scope", "year"),
         Index("ix_kpi_values_year_scope", "year", "scope"),
     )
+
+
+class KpiStatusChange(Base):
+    """One change of a KPI status at one scope, with the numbers and reports behind it."""
+
+    __tablename__ = "kpi_status_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicators.code"))
+    scope: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int]
+    old_status: Mapped[str] = mapped_column(String(16))
+    new_status: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float | None]
+    expected: Mapped[float | None]
+    report_ids: Mapped[list]
+    changed_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_kpi_status_changes_key", "indicator_code", "scope", "year"),)
+
+
+class TaskCopy(Base):
+    """The kpi service's copy of a task from `task.*` events (overdue duties per KPI)."""
+
+    __tablename__ = "task_copies"
+
+    task_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    assignee_unit_id: Mapped[uuid.UUID]
+    status: Mapped[str] = mapped_column(String(16))
+    effective_deadline: Mapped[date]
+    kpi_codes: Mapped[list]
+    updated_at: Mapped[datetime]  # the occurred_at of the newest event applied

@@ -43,8 +43,22 @@ class ReportCreate(StrictSchema):
     submit = fields.Boolean(load_default=False)
 
 
+class ReportUpdate(StrictSchema):
+    values = fields.Nested(CpYearlyValues, required=True)
+
+
+class ReturnRequest(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
 class SubmitRequest(StrictSchema):
     """No fields yet: the unit, status and version come from the stored report."""
+
+
+class PeriodOut(Schema):
+    year = fields.Integer()
+    start = fields.Date()
+    end = fields.Date()
 
 
 class ReportOut(Schema):
@@ -60,6 +74,21 @@ class ReportOut(Schema):
     submitted_by = fields.UUID(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+    approved_version = fields.Integer(allow_none=True)
+    approved_at = fields.AwareDateTime(allow_none=True)
+    return_reason = fields.String(allow_none=True)
+    period = fields.Nested(PeriodOut)
+
+
+class ReportVersionOut(Schema):
+    id = fields.UUID()
+    report_id = fields.UUID()
+    version = fields.Integer()
+    status = fields.String()
+    values = fields.Nested(CpYearlyValues)
+    actor_id = fields.UUID(allow_none=True)
+    created_at = fields.AwareDateTime()
+    reason = fields.String(allow_none=True)
 
 
 class ReportQuery(StrictSchema):
