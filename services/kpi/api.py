@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 
-from services.kpi import service
+from services.kpi import excel, service, summary, uploads
 from services.kpi.schemas import (
     IndicatorOut,
     KpiOut,
@@ -19,8 +19,14 @@ from services.kpi.schemas import (
     ReportVersionOut,
     ReturnRequest,
     SubmitRequest,
+    SummaryOut,
+    TemplateQuery,
+    UploadOut,
+    UploadQuery,
 )
 from shared.auth import current_principal
+from shared.errors import ApiError
+from shared.i18n import LocalizedText
 from shared.schemas import ApiBlueprint as Blueprint
 from shared.web import current_db, current_time
 
@@ -54,6 +60,49 @@ class ReportCollection(MethodView):
                                            now=current_time(), config=kpi_settings(), **body)
             uow.commit()
             return service.report_view(report)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_XLSX_DOC = {"responses": {"200": {"description": "Excel workbook",
+                                   "content": {XLSX: {"schema": {"type": "string",
+                                                                 "format": "binary"}}}}}}
+
+
+def xlsx_response(data: bytes, filename: str) -> Response:
+    """An .xlsx download."""
+    return Response(data, mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@reports_blp.route("/reports/template")
+@reports_blp.arguments(TemplateQuery, location="query")
+@reports_blp.doc(**_XLSX_DOC)
+def report_template(query):
+    """The caller's unit's Excel template for a year, pre-filled with the previous year."""
+    with current_db().uow() as uow:
+        data = uploads.report_template(uow=uow, principal=current_principal(),
+                                       year=query["year"], config=kpi_settings())
+    return xlsx_response(data, f"bao-cao-sxsh-{query['year']}.xlsx")
+
+
+@reports_blp.route("/reports/upload", methods=["POST"])
+@reports_blp.arguments(UploadQuery, location="query")
+@reports_blp.response(200, UploadOut)
+def upload_report(query):
+    """Upload the filled template: a dry run lists every problem; otherwise it is saved."""
+    principal = current_principal()
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiError(422, field_errors={"file": [LocalizedText("kpi_upload_file_required")]})
+    data = upload.read(kpi_settings().max_upload_bytes + 1)
+    with current_db().uow() as uow:
+        check, report = uploads.upload_report(uow=uow, principal=principal, data=data,
+                                              now=current_time(), config=kpi_settings(),
+                                              **query)
+        if report is not None:
+            uow.commit()
+            check["report"] = service.report_view(report)
+        return check
 
 
 @reports_blp.route("/reports/<uuid:report_id>")
@@ -135,6 +184,29 @@ def list_kpis(query):
     current_principal()
     with current_db().uow() as uow:
         return service.list_kpis(uow=uow, year=query["year"])
+
+
+@kpis_blp.route("/summary")
+@kpis_blp.arguments(KpiQuery, location="query")
+@kpis_blp.response(200, SummaryOut)
+def get_summary(query):
+    """The head's page: every KPI with trend, per-unit breakdown, missing units, overdue duties."""
+    principal = current_principal()
+    with current_db().uow() as uow:
+        return summary.build_summary(uow=uow, principal=principal, year=query["year"],
+                                     now=current_time(), config=kpi_settings())
+
+
+@kpis_blp.route("/summary/export")
+@kpis_blp.arguments(KpiQuery, location="query")
+@kpis_blp.doc(**_XLSX_DOC)
+def export_summary(query):
+    """The same summary as an Excel workbook formatted for printing (A4, titles repeated)."""
+    principal = current_principal()
+    with current_db().uow() as uow:
+        data = summary.build_summary(uow=uow, principal=principal, year=query["year"],
+                                     now=current_time(), config=kpi_settings())
+    return xlsx_response(excel.build_summary_workbook(data), f"chi-tieu-sxsh-{query['year']}.xlsx")
 
 
 @kpis_blp.route("/indicators")

@@ -12,6 +12,15 @@ def on_unit_upserted(event: Event, *, uow: UnitOfWork) -> None:
     service.upsert_unit(uow=uow, data=event.data, now=event.occurred_at)
 
 
+def on_task_event(event: Event, *, uow: UnitOfWork) -> None:
+    """Keep the local copy of a task (its status, effective deadline and KPI codes)."""
+    service.upsert_task(uow=uow, data=event.data, occurred_at=event.occurred_at)
+
+
+TASK_EVENTS = ("task.created", "task.updated", "task.status_changed", "task.due_soon",
+               "task.due_today", "task.overdue", "task.escalated")
+
 HANDLERS = {
     "unit.upserted": on_unit_upserted,
+    **{event_type: on_task_event for event_type in TASK_EVENTS},
 }

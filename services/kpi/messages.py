@@ -37,6 +37,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi_report_not_returnable": (
         "Báo cáo đang ở trạng thái '{current}'; chỉ trả lại được báo cáo đã gửi hoặc đã duyệt.",
         "The report is '{current}'; only a submitted or approved report can be returned."),
+    "kpi_upload_too_big": (
+        "Tệp quá lớn (tối đa {max}).", "The file is too big (at most {max})."),
+    "kpi_upload_not_xlsx": (
+        "Tệp không phải bảng tính Excel .xlsx đọc được.",
+        "The file is not a readable Excel .xlsx workbook."),
+    "kpi_upload_macro": (
+        "Tệp chứa macro (.xlsm); hãy lưu lại dưới dạng .xlsx không có macro.",
+        "The file contains macros (.xlsm); save it as a macro-free .xlsx."),
+    "kpi_upload_wrong_template": (
+        "Tệp không phải mẫu báo cáo tải từ hệ thống; hãy tải mẫu mới và nhập lại.",
+        "The file is not a report template downloaded from this system; download a fresh one."),
+    "kpi_upload_wrong_version": (
+        "Mẫu báo cáo đã cũ hoặc của biểu mẫu khác (cần {form} phiên bản {version}).",
+        "The template is outdated or of another form (expected {form} version {version})."),
+    "kpi_upload_other_unit": (
+        "Mẫu này của đơn vị khác; hãy tải mẫu của đơn vị mình.",
+        "This template belongs to another unit; download your own unit's template."),
+    "kpi_upload_not_a_number": (
+        "{label} phải là một số.", "{label_en} must be a number."),
+    "kpi_upload_not_whole": (
+        "{label} phải là số nguyên.", "{label_en} must be a whole number."),
+    "kpi_upload_unknown_field": (
+        "Dòng có mã trường không thuộc mẫu (hoặc lặp lại); không sửa cột A.",
+        "The row's field code is not part of the template (or repeats it); leave column A "
+        "as it was."),
+    "kpi_upload_row_missing": (
+        "Thiếu dòng {label} trong mẫu.", "The template lacks the row of {label_en}."),
+    "kpi_upload_file_required": (
+        "Cần đính kèm tệp Excel ở trường 'file'.",
+        "Attach the Excel file in the 'file' field."),
+    "kpi_upload_has_problems": (
+        "Tệp có {count} lỗi; chưa lưu gì. Hãy sửa theo danh sách rồi tải lên lại.",
+        "The file has {count} problem(s); nothing was saved. Fix them and upload again."),
     "kpi_field_required": (
         "Cần nhập {label} trước khi gửi báo cáo.",
         "{label_en} is required before the report is submitted."),

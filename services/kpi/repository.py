@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from services.kpi.domain import REPORTING_KINDS, expected_to_report
-from services.kpi.models import Indicator, KpiValue, Report, Unit
+from services.kpi.models import Indicator, KpiValue, Report, TaskCopy, Unit
 from services.kpi.settings import KpiSettings
 from shared.auth import Principal
 
@@ -99,3 +100,24 @@ def expected_units(session: Session, year: int) -> list[Unit]:
     """The units expected to report for the year, by code."""
     return [u for u in list_units(session) if expected_to_report(
         kind=u.kind, valid_from=u.valid_from, valid_to=u.valid_to, year=year)]
+
+
+CLOSED_TASK_STATUSES = ("done", "cancelled")
+
+
+def overdue_tasks_by_kpi(session: Session, *, today: date) -> dict[str, int]:
+    """How many open tasks are past their effective deadline, per KPI code they serve."""
+    rows = session.execute(select(TaskCopy).where(
+        TaskCopy.status.not_in(CLOSED_TASK_STATUSES),
+        TaskCopy.effective_deadline < today)).scalars()
+    counts: dict[str, int] = {}
+    for task in rows:
+        for code in task.kpi_codes:
+            counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
+def reports_of_year(session: Session, *, form_code: str, year: int) -> list[Report]:
+    """Every report of a form and year, whatever its status."""
+    return list(session.execute(select(Report).where(
+        Report.form_code == form_code, Report.year == year)).scalars())

@@ -150,3 +150,85 @@ class IndicatorOut(Schema):
     target_max = fields.Float(allow_none=True)
     target_year = fields.Integer()
     at_risk_margin = fields.Float()
+
+
+class TemplateQuery(StrictSchema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+
+
+class UploadQuery(StrictSchema):
+    dry_run = fields.Boolean(load_default=True)
+    submit = fields.Boolean(load_default=False)
+
+
+class UploadProblemOut(Schema):
+    sheet = fields.String()
+    row = fields.Integer(allow_none=True)
+    field = fields.String()
+    messages = fields.Nested(LocalizedOut)
+
+
+class UploadOut(Schema):
+    year = fields.Integer()
+    dry_run = fields.Boolean()
+    values = fields.Nested(CpYearlyValues)
+    problems = fields.List(fields.Nested(UploadProblemOut))
+    report = fields.Nested(ReportOut, allow_none=True)
+
+
+class TrendOut(Schema):
+    year = fields.Integer()
+    value = fields.Float(allow_none=True)
+    expected = fields.Float()
+    status = fields.String(validate=validate.OneOf(KPI_STATUSES))
+
+
+class UnitKpiOut(Schema):
+    unit_id = fields.UUID()
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    value = fields.Float(allow_none=True)
+    status = fields.String(validate=validate.OneOf(KPI_STATUSES))
+    provisional = fields.Boolean()
+    report_id = fields.UUID(allow_none=True)
+    late = fields.Boolean(allow_none=True)
+
+
+class SummaryKpiOut(Schema):
+    indicator_code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    kind = fields.String()
+    target_min = fields.Float(allow_none=True)
+    target_max = fields.Float(allow_none=True)
+    value = fields.Float(allow_none=True)
+    target = fields.Float()
+    expected = fields.Float()
+    status = fields.String(validate=validate.OneOf(KPI_STATUSES))
+    provisional = fields.Boolean()
+    rule = fields.Nested(LocalizedOut)
+    overdue_duties = fields.Integer()
+    trend = fields.List(fields.Nested(TrendOut))
+    units = fields.List(fields.Nested(UnitKpiOut))
+
+
+class Timeliness(Schema):
+    on_time = fields.Integer()
+    late = fields.Integer()
+
+
+class MissingUnitOut(Schema):
+    unit_id = fields.UUID()
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    report_status = fields.String(allow_none=True)
+
+
+class SummaryOut(Schema):
+    year = fields.Integer()
+    completeness = fields.Nested(Completeness)
+    timeliness = fields.Nested(Timeliness)
+    kpis = fields.List(fields.Nested(SummaryKpiOut))
+    missing_units = fields.List(fields.Nested(MissingUnitOut))

@@ -22,7 +22,15 @@ from services.kpi.domain import (
 )
 from services.kpi.kpis import list_kpis as list_kpis  # re-exported: api -> service -> kpis
 from services.kpi.kpis import recompute_kpis
-from services.kpi.models import Indicator, Report, ReportVersion, Unit, audit_log, outbox
+from services.kpi.models import (
+    Indicator,
+    Report,
+    ReportVersion,
+    TaskCopy,
+    Unit,
+    audit_log,
+    outbox,
+)
 from services.kpi.settings import KpiSettings
 from shared.audit import jsonable, record_audit
 from shared.auth import Principal
@@ -48,6 +56,30 @@ def upsert_unit(*, uow: UnitOfWork, data: dict[str, Any], now: datetime) -> Unit
         record_audit(uow.session, audit_log, actor_id=None, action="upsert", entity="unit",
                      entity_id=unit.unit_id, before=before, after=after, now=now)
     return unit
+
+
+TASK_FIELDS = ("title", "assignee_unit_id", "status", "effective_deadline", "kpi_codes")
+
+
+def upsert_task(*, uow: UnitOfWork, data: dict[str, Any], occurred_at: datetime) -> TaskCopy:
+    """Keep the local copy of a task; an event older than the copy changes nothing."""
+    task = uow.session.get(TaskCopy, data["task_id"])
+    if task is not None and task.updated_at > occurred_at:
+        return task  # events may arrive out of order: the newest one wins
+    before = None if task is None else jsonable({f: getattr(task, f) for f in TASK_FIELDS})
+    if task is None:
+        task = TaskCopy(task_id=data["task_id"])
+        uow.session.add(task)
+    for field in TASK_FIELDS:
+        setattr(task, field, data[field])
+    task.kpi_codes = list(data["kpi_codes"])
+    task.updated_at = occurred_at
+    after = jsonable({f: getattr(task, f) for f in TASK_FIELDS})
+    uow.session.flush()
+    if after != before:
+        record_audit(uow.session, audit_log, actor_id=None, action="upsert", entity="task",
+                     entity_id=task.task_id, before=before, after=after, now=occurred_at)
+    return task
 
 
 def report_event_data(report: Report, *, actor_id: uuid.UUID | None,
