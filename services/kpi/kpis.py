@@ -157,3 +157,14 @@ def list_kpis(*, uow: UnitOfWork, year: int) -> list[dict[str, Any]]:
             **values,
         })
     return views
+
+
+def recompute_all(*, uow: UnitOfWork, now: datetime, count_submitted: bool = True,
+                  form_code: str = CP_YEARLY) -> int:
+    """The full recompute: every year with sent reports or stored values, every scope."""
+    years = set(repository.years_with_values(uow.session)) | set(
+        repository.years_with_sent_reports(uow.session, form_code=form_code))
+    for year in sorted(years):
+        recompute_kpis(uow=uow, year=year, now=now, form_code=form_code,
+                       count_submitted=count_submitted)
+    return len(years)

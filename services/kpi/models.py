@@ -30,6 +30,7 @@ class Unit(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     valid_from: Mapped[date | None]
     valid_to: Mapped[date | None]
+    updated_at: Mapped[datetime | None]  # occurred_at of the newest event applied
 
 
 class Indicator(Base):

@@ -121,3 +121,15 @@ def reports_of_year(session: Session, *, form_code: str, year: int) -> list[Repo
     """Every report of a form and year, whatever its status."""
     return list(session.execute(select(Report).where(
         Report.form_code == form_code, Report.year == year)).scalars())
+
+
+def years_with_values(session: Session) -> list[int]:
+    """The years that have stored KPI values."""
+    return list(session.execute(select(KpiValue.year).distinct().order_by(KpiValue.year))
+                .scalars())
+
+
+def years_with_sent_reports(session: Session, *, form_code: str) -> list[int]:
+    """The years with at least one report that was ever submitted."""
+    return list(session.execute(select(Report.year).where(
+        Report.form_code == form_code, Report.version > 0).distinct()).scalars())

@@ -39,22 +39,38 @@ from shared.errors import ApiError, not_found
 from shared.i18n import LocalizedText
 
 UNIT_FIELDS = ("code", "kind", "name_vi", "name_en", "valid_from", "valid_to")
+DEFAULT_SETTINGS = KpiSettings()
 
 
-def upsert_unit(*, uow: UnitOfWork, data: dict[str, Any], now: datetime) -> Unit:
-    """Keep the local copy of an org unit in step with a `unit.upserted` event."""
+def upsert_unit(*, uow: UnitOfWork, data: dict[str, Any], now: datetime,
+                config: KpiSettings | None = None) -> Unit:
+    """Keep the local copy of an org unit in step with a `unit.upserted` event.
+
+    An event older than the copy changes nothing (events may arrive out of order). A change
+    of kind or validity changes who is expected to report, so the years with stored KPI
+    values are recomputed at province scope.
+    """
     unit = repository.get_unit(uow.session, data["unit_id"])
+    if unit is not None and unit.updated_at is not None and unit.updated_at > now:
+        return unit
     before = None if unit is None else jsonable({f: getattr(unit, f) for f in UNIT_FIELDS})
     if unit is None:
         unit = Unit(unit_id=data["unit_id"])
         uow.session.add(unit)
     for field in UNIT_FIELDS:
         setattr(unit, field, data[field])
+    unit.updated_at = now
     after = jsonable({f: getattr(unit, f) for f in UNIT_FIELDS})
+    uow.session.flush()
     if after != before:
-        uow.session.flush()
         record_audit(uow.session, audit_log, actor_id=None, action="upsert", entity="unit",
                      entity_id=unit.unit_id, before=before, after=after, now=now)
+    reporting = ("kind", "valid_from", "valid_to")
+    if before is None or any(before[f] != after[f] for f in reporting):
+        config = config or DEFAULT_SETTINGS
+        for year in repository.years_with_values(uow.session):
+            recompute_kpis(uow=uow, year=year, unit_ids=[], now=now,
+                           count_submitted=config.count_submitted)
     return unit
 
 
@@ -115,9 +131,6 @@ def _snapshot(report: Report) -> dict[str, Any]:
 def _raise_field_errors(errors: dict[str, list[LocalizedText]]) -> None:
     if errors:
         raise ApiError(422, field_errors={"values": errors})
-
-
-DEFAULT_SETTINGS = KpiSettings()
 
 
 def create_report(*, uow: UnitOfWork, principal: Principal, year: int, values: dict[str, Any],
