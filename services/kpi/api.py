@@ -7,8 +7,10 @@ import uuid
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from services.kpi import excel, service, summary, uploads
+from services.kpi import excel, explain, service, summary, uploads
 from services.kpi.schemas import (
+    ExplainOut,
+    ExplainQuery,
     IndicatorOut,
     KpiOut,
     KpiQuery,
@@ -184,6 +186,18 @@ def list_kpis(query):
     current_principal()
     with current_db().uow() as uow:
         return service.list_kpis(uow=uow, year=query["year"])
+
+
+@kpis_blp.route("/kpis/<string:code>/explain")
+@kpis_blp.arguments(ExplainQuery, location="query")
+@kpis_blp.response(200, ExplainOut)
+def explain_kpi(query, code: str):
+    """Why an indicator has its status (province, or one unit): inputs, rule, reports, history."""
+    principal = current_principal()
+    with current_db().uow() as uow:
+        return explain.explain_kpi(uow=uow, principal=principal, code=code,
+                                   year=query["year"], unit_id=query.get("unit_id"),
+                                   config=kpi_settings())
 
 
 @kpis_blp.route("/summary")

@@ -232,3 +232,51 @@ class SummaryOut(Schema):
     timeliness = fields.Nested(Timeliness)
     kpis = fields.List(fields.Nested(SummaryKpiOut))
     missing_units = fields.List(fields.Nested(MissingUnitOut))
+
+
+class ExplainQuery(StrictSchema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    unit_id = fields.UUID()
+
+
+class FormulaOut(Schema):
+    kind = fields.String()
+    numerator_field = fields.String()
+    denominator_field = fields.String(allow_none=True)
+    weight_field = fields.String(allow_none=True)
+
+
+class ExplainReportOut(Schema):
+    report_id = fields.UUID()
+    unit_id = fields.UUID()
+    version = fields.Integer()
+    status = fields.String()
+    provisional = fields.Boolean()
+    late = fields.Boolean()
+    inputs = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+
+
+class StatusChangeOut(Schema):
+    old_status = fields.String()
+    new_status = fields.String()
+    value = fields.Float(allow_none=True)
+    expected = fields.Float(allow_none=True)
+    changed_at = fields.AwareDateTime()
+    report_ids = fields.List(fields.String())
+
+
+class ExplainOut(Schema):
+    indicator_code = fields.String()
+    year = fields.Integer()
+    scope = fields.String()
+    status = fields.String(validate=validate.OneOf(KPI_STATUSES))
+    value = fields.Float(allow_none=True)
+    numerator = fields.Float(allow_none=True)
+    denominator = fields.Float(allow_none=True)
+    expected = fields.Float()
+    target = fields.Float()
+    at_risk_margin = fields.Float()
+    formula = fields.Nested(FormulaOut)
+    rule = fields.Nested(LocalizedOut)
+    reports = fields.List(fields.Nested(ExplainReportOut))
+    history = fields.List(fields.Nested(StatusChangeOut))

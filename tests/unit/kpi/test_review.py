@@ -136,3 +136,34 @@ def test_settings_can_count_only_approved_reports(world):
 def test_a_report_shows_its_legal_data_period(world):
     report = world.create("D1").json
     assert report["period"] == {"year": 2019, "start": "2018-12-15", "end": "2019-12-14"}
+
+
+def test_a_status_explains_itself_with_inputs_rule_reports_and_history(world):
+    first = world.create("D1", submit=True).json
+    world.create("D2", submit=True, values=dict(VALID_VALUES, facilities_aware=90))
+    _post(world, f"/reports/{first['id']}/approve", "SCT", "head")
+    response = world.client.get(f"{API}/kpis/AWARE/explain?year=2019",
+                                headers=world.headers("SCT", "head"))
+    assert response.status_code == 200, response.json
+    why = response.json
+    assert (why["numerator"], why["denominator"], why["value"]) == (160.0, 200.0, 80.0)
+    assert (why["expected"], why["status"]) == (72.0, "on_track")
+    assert "72%" in why["rule"]["vi"] and "72%" in why["rule"]["en"]
+    assert {r["inputs"]["facilities_aware"] for r in why["reports"]} == {70.0, 90.0}
+    assert {r["provisional"] for r in why["reports"]} == {True, False}
+    assert [(h["old_status"], h["new_status"]) for h in why["history"]] == [
+        ("no_data", "at_risk"), ("at_risk", "on_track")]
+
+
+def test_a_district_cannot_ask_why_another_districts_status_is_what_it_is(world):
+    world.create("D2", submit=True)
+    response = world.client.get(
+        f"{API}/kpis/AWARE/explain?year=2019&unit_id={world.units['D2']}",
+        headers=world.headers("D1", "reporter"))
+    assert response.status_code == 404
+    own = world.client.get(f"{API}/kpis/AWARE/explain?year=2019&unit_id={world.units['D1']}",
+                           headers=world.headers("D1", "reporter"))
+    assert own.status_code == 200 and own.json["status"] == "no_data"
+    unknown = world.client.get(f"{API}/kpis/NOPE/explain?year=2019",
+                               headers=world.headers("D1", "reporter"))
+    assert unknown.status_code == 404
