@@ -70,6 +70,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi_upload_has_problems": (
         "Tệp có {count} lỗi; chưa lưu gì. Hãy sửa theo danh sách rồi tải lên lại.",
         "The file has {count} problem(s); nothing was saved. Fix them and upload again."),
+    "kpi_register_aware_without_potential": (
+        "Cơ sở '{name}': chỉ cơ sở có tiềm năng SXSH mới được đánh dấu nhận thức.",
+        "Facility '{name}': only a facility with CP potential can be marked aware."),
+    "kpi_register_applying_without_potential": (
+        "Cơ sở '{name}': chỉ cơ sở có tiềm năng SXSH mới được đánh dấu áp dụng.",
+        "Facility '{name}': only a facility with CP potential can be marked applying."),
+    "kpi_register_saving_range": (
+        "Cơ sở '{name}': mức tiết kiệm phải từ 0 đến 100 (%).",
+        "Facility '{name}': the saving must be between 0 and 100 (%)."),
+    "kpi_register_saving_without_applying": (
+        "Cơ sở '{name}': chỉ cơ sở áp dụng SXSH mới có mức tiết kiệm.",
+        "Facility '{name}': only a facility applying CP has a saving."),
+    "kpi_register_disagrees": (
+        "{label} ({given}) không khớp với danh sách cơ sở ({derived}).",
+        "{label_en} ({given}) does not agree with the facility register ({derived})."),
     "kpi_field_required": (
         "Cần nhập {label} trước khi gửi báo cáo.",
         "{label_en} is required before the report is submitted."),

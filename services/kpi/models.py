@@ -68,6 +68,7 @@ class Report(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     version: Mapped[int] = mapped_column(default=0)  # 0 until the first submission
     values: Mapped[dict]
+    facilities: Mapped[list | None]  # the optional facility register rows
     late: Mapped[bool] = mapped_column(default=False)
     submitted_at: Mapped[datetime | None]
     submitted_by: Mapped[uuid.UUID | None]

@@ -35,16 +35,39 @@ def values_schema(form_fields: tuple[FieldDef, ...], name: str) -> type[Schema]:
 CpYearlyValues = values_schema(CP_YEARLY_FIELDS, "CpYearlyValues")
 
 
+class FacilityIn(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    sector = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=200))
+    cp_potential = fields.Boolean(required=True)
+    aware = fields.Boolean(required=True)
+    applying = fields.Boolean(required=True)
+    saving_percent = fields.Float(load_default=None, allow_none=True, allow_nan=False)
+
+
+class FacilityOut(Schema):
+    name = fields.String()
+    sector = fields.String(allow_none=True)
+    cp_potential = fields.Boolean()
+    aware = fields.Boolean()
+    applying = fields.Boolean()
+    saving_percent = fields.Float(allow_none=True)
+
+
 class ReportCreate(StrictSchema):
     # One form today; a second form would choose its values schema by form_code.
     form_code = fields.String(load_default="CP_YEARLY", validate=validate.OneOf(tuple(FORMS)))
     year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2000, max=2100))
     values = fields.Nested(CpYearlyValues, load_default=dict)
+    facilities = fields.List(fields.Nested(FacilityIn), load_default=None,
+                             validate=validate.Length(max=5000))
     submit = fields.Boolean(load_default=False)
 
 
 class ReportUpdate(StrictSchema):
     values = fields.Nested(CpYearlyValues, required=True)
+    facilities = fields.List(fields.Nested(FacilityIn), load_default=None,
+                             validate=validate.Length(max=5000))
 
 
 class ReturnRequest(StrictSchema):
@@ -69,6 +92,7 @@ class ReportOut(Schema):
     status = fields.String(validate=validate.OneOf(REPORT_STATUSES))
     version = fields.Integer()
     values = fields.Nested(CpYearlyValues)
+    facilities = fields.List(fields.Nested(FacilityOut), allow_none=True)
     late = fields.Boolean()
     submitted_at = fields.AwareDateTime(allow_none=True)
     submitted_by = fields.UUID(allow_none=True)

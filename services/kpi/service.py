@@ -15,9 +15,11 @@ from services.kpi.domain import (
     REPORTING_KINDS,
     SUBMITTABLE_STATUSES,
     data_period,
+    derive_from_register,
     expected_to_report,
     is_late,
     local_date,
+    validate_register,
     validate_values,
 )
 from services.kpi.kpis import list_kpis as list_kpis  # re-exported: api -> service -> kpis
@@ -133,8 +135,22 @@ def _raise_field_errors(errors: dict[str, list[LocalizedText]]) -> None:
         raise ApiError(422, field_errors={"values": errors})
 
 
+def checked_values(values: dict[str, Any], facilities: list[dict[str, Any]] | None, *,
+                   complete: bool) -> dict[str, Any]:
+    """The report's values after the rules; with a facility register, its counts are derived
+    from the rows (and counts given beside the rows must agree with them)."""
+    if facilities:
+        register_errors = validate_register(facilities, values)
+        if register_errors:
+            raise ApiError(422, field_errors=register_errors)
+        values = {**values, **derive_from_register(facilities)}
+    _raise_field_errors(validate_values(values, complete=complete))
+    return values
+
+
 def create_report(*, uow: UnitOfWork, principal: Principal, year: int, values: dict[str, Any],
                   form_code: str = CP_YEARLY, submit: bool = False, now: datetime,
+                  facilities: list[dict[str, Any]] | None = None,
                   config: KpiSettings = DEFAULT_SETTINGS) -> Report:
     """A district or IZ board files its report for a year (its unit comes from the token)."""
     if not principal.has_role("reporter", "coordinator"):
@@ -150,13 +166,14 @@ def create_report(*, uow: UnitOfWork, principal: Principal, year: int, values: d
                               valid_to=unit.valid_to, year=year):
         raise ApiError(422, field_errors={
             "year": [LocalizedText("kpi_unit_not_valid_in_year", year=year)]})
-    _raise_field_errors(validate_values(values, complete=submit))
+    values = checked_values(values, facilities, complete=submit)
     duplicate = ApiError(409, "kpi_duplicate_report", form=form_code, year=year)
     if repository.find_report(uow.session, unit_id=unit.unit_id, form_code=form_code,
                               year=year) is not None:
         raise duplicate
     report = Report(id=uuid.uuid4(), unit_id=unit.unit_id, form_code=form_code, year=year,
                     status="draft", version=0, values=dict(values), late=False,
+                    facilities=facilities or None,
                     created_by=principal.user_id, created_at=now, updated_at=now)
     uow.session.add(report)
     try:
@@ -184,14 +201,17 @@ def _own_report(uow: UnitOfWork, principal: Principal, report_id: uuid.UUID,
 
 def update_report(*, uow: UnitOfWork, principal: Principal, report_id: uuid.UUID,
                   values: dict[str, Any], now: datetime,
+                  facilities: list[dict[str, Any]] | None = None,
                   config: KpiSettings = DEFAULT_SETTINGS) -> Report:
-    """The reporting unit replaces the values of its draft or returned report."""
+    """The reporting unit replaces the values (and facility register) of a draft or returned
+    report."""
     report = _own_report(uow, principal, report_id, config)
     if report.status not in SUBMITTABLE_STATUSES:
         raise ApiError(409, "kpi_report_not_editable", current=report.status)
-    _raise_field_errors(validate_values(values, complete=False))
+    values = checked_values(values, facilities, complete=False)
     before = _snapshot(report)
     report.values = dict(values)
+    report.facilities = facilities or None
     report.updated_at = now
     uow.session.flush()
     record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",

@@ -1,8 +1,8 @@
-"""report approval, status history, task copies
+"""report approval, facility register, status history, task copies
 
-Revision ID: cb5753a500cf
+Revision ID: c0c92ad37440
 Revises: 4903283ce39c
-Create Date: 2026-11-29 07:48:28.785084
+Create Date: 2026-11-29 07:57:29.666015
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 import shared.db
 
-revision = 'cb5753a500cf'
+revision = 'c0c92ad37440'
 down_revision = '4903283ce39c'
 branch_labels = None
 depends_on = None
@@ -48,6 +48,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_kpi_status_changes_key', ['indicator_code', 'scope', 'year'], unique=False)
 
     with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('facilities', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True))
         batch_op.add_column(sa.Column('approved_version', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('approved_values', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True))
         batch_op.add_column(sa.Column('approved_at', shared.db.UtcDateTime(timezone=True), nullable=True))
@@ -71,6 +72,7 @@ def downgrade() -> None:
         batch_op.drop_column('approved_at')
         batch_op.drop_column('approved_values')
         batch_op.drop_column('approved_version')
+        batch_op.drop_column('facilities')
 
     with op.batch_alter_table('kpi_status_changes', schema=None) as batch_op:
         batch_op.drop_index('ix_kpi_status_changes_key')
