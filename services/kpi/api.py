@@ -12,6 +12,7 @@ from services.kpi.schemas import (
     ExplainOut,
     ExplainQuery,
     IndicatorOut,
+    IndicatorUpdate,
     KpiOut,
     KpiQuery,
     ReportCreate,
@@ -230,3 +231,16 @@ def list_indicators():
     current_principal()
     with current_db().uow() as uow:
         return service.list_indicators(uow=uow)
+
+
+@kpis_blp.route("/indicators/<string:code>", methods=["PATCH"])
+@kpis_blp.arguments(IndicatorUpdate)
+@kpis_blp.response(200, IndicatorOut)
+def update_indicator(body, code: str):
+    """An administrator changes an indicator's names, baseline, target or thresholds."""
+    with current_db().uow() as uow:
+        indicator = service.update_indicator(uow=uow, principal=current_principal(), code=code,
+                                             changes=body, now=current_time(),
+                                             config=kpi_settings())
+        uow.commit()
+        return service.indicator_view(indicator)

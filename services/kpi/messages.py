@@ -85,6 +85,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi_register_disagrees": (
         "{label} ({given}) không khớp với danh sách cơ sở ({derived}).",
         "{label_en} ({given}) does not agree with the facility register ({derived})."),
+    "kpi_target_before_baseline": (
+        "Năm mục tiêu phải sau năm cơ sở.", "The target year must come after the baseline year."),
+    "kpi_range_inverted": (
+        "Cận dưới của khoảng mục tiêu không được lớn hơn cận trên.",
+        "The range's lower bound may not exceed its upper bound."),
     "kpi_field_required": (
         "Cần nhập {label} trước khi gửi báo cáo.",
         "{label_en} is required before the report is submitted."),

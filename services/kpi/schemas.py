@@ -304,3 +304,18 @@ class ExplainOut(Schema):
     rule = fields.Nested(LocalizedOut)
     reports = fields.List(fields.Nested(ExplainReportOut))
     history = fields.List(fields.Nested(StatusChangeOut))
+
+
+class IndicatorUpdate(StrictSchema):
+    name_vi = fields.String(validate=validate.Length(min=1, max=500))
+    name_en = fields.String(validate=validate.Length(min=1, max=500))
+    direction = fields.String(validate=validate.OneOf(("increase", "decrease")))
+    baseline_value = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=100))
+    baseline_year = fields.Integer(strict=True, validate=validate.Range(min=2000, max=2100))
+    target_value = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=100))
+    target_min = fields.Float(allow_none=True, allow_nan=False,
+                              validate=validate.Range(min=0, max=100))
+    target_max = fields.Float(allow_none=True, allow_nan=False,
+                              validate=validate.Range(min=0, max=100))
+    target_year = fields.Integer(strict=True, validate=validate.Range(min=2000, max=2100))
+    at_risk_margin = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=100))
