@@ -7,7 +7,7 @@ import uuid
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from services.kpi import excel, explain, service, summary, uploads
+from services.kpi import excel, explain, indicators, service, summary, uploads
 from services.kpi.schemas import (
     ExplainOut,
     ExplainQuery,
@@ -239,8 +239,8 @@ def list_indicators():
 def update_indicator(body, code: str):
     """An administrator changes an indicator's names, baseline, target or thresholds."""
     with current_db().uow() as uow:
-        indicator = service.update_indicator(uow=uow, principal=current_principal(), code=code,
-                                             changes=body, now=current_time(),
-                                             config=kpi_settings())
+        indicator = indicators.update_indicator(
+            uow=uow, principal=current_principal(), code=code, changes=body,
+            now=current_time(), config=kpi_settings())
         uow.commit()
         return service.indicator_view(indicator)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from services.kpi import service
+from services.kpi import copies
 from services.kpi.settings import KpiSettings
 from shared.db import UnitOfWork
 from shared.messaging.events import Event
@@ -12,7 +12,7 @@ from shared.messaging.events import Event
 
 def on_task_event(event: Event, *, uow: UnitOfWork) -> None:
     """Keep the local copy of a task (its status, effective deadline and KPI codes)."""
-    service.upsert_task(uow=uow, data=event.data, occurred_at=event.occurred_at)
+    copies.upsert_task(uow=uow, data=event.data, occurred_at=event.occurred_at)
 
 
 TASK_EVENTS = ("task.created", "task.updated", "task.status_changed", "task.due_soon",
@@ -23,7 +23,7 @@ def build_handlers(config: KpiSettings) -> dict[str, Callable[..., None]]:
 
     def on_unit_upserted(event: Event, *, uow: UnitOfWork) -> None:
         """Keep the local copy of the org unit (who is expected to report, and as what)."""
-        service.upsert_unit(uow=uow, data=event.data, now=event.occurred_at, config=config)
+        copies.upsert_unit(uow=uow, data=event.data, now=event.occurred_at, config=config)
 
     return {"unit.upserted": on_unit_upserted,
             **{event_type: on_task_event for event_type in TASK_EVENTS}}

@@ -15,11 +15,9 @@ from services.kpi.domain import (
     REPORTING_KINDS,
     SUBMITTABLE_STATUSES,
     data_period,
-    derive_from_register,
     expected_to_report,
     is_late,
     local_date,
-    validate_register,
     validate_values,
 )
 from services.kpi.kpis import list_kpis as list_kpis  # re-exported: api -> service -> kpis
@@ -28,11 +26,10 @@ from services.kpi.models import (
     Indicator,
     Report,
     ReportVersion,
-    TaskCopy,
-    Unit,
     audit_log,
     outbox,
 )
+from services.kpi.register import derive_from_register, validate_register
 from services.kpi.settings import KpiSettings
 from shared.audit import jsonable, record_audit
 from shared.auth import Principal
@@ -40,64 +37,7 @@ from shared.db import UnitOfWork
 from shared.errors import ApiError, not_found
 from shared.i18n import LocalizedText
 
-UNIT_FIELDS = ("code", "kind", "name_vi", "name_en", "valid_from", "valid_to")
 DEFAULT_SETTINGS = KpiSettings()
-
-
-def upsert_unit(*, uow: UnitOfWork, data: dict[str, Any], now: datetime,
-                config: KpiSettings | None = None) -> Unit:
-    """Keep the local copy of an org unit in step with a `unit.upserted` event.
-
-    An event older than the copy changes nothing (events may arrive out of order). A change
-    of kind or validity changes who is expected to report, so the years with stored KPI
-    values are recomputed at province scope.
-    """
-    unit = repository.get_unit(uow.session, data["unit_id"])
-    if unit is not None and unit.updated_at is not None and unit.updated_at > now:
-        return unit
-    before = None if unit is None else jsonable({f: getattr(unit, f) for f in UNIT_FIELDS})
-    if unit is None:
-        unit = Unit(unit_id=data["unit_id"])
-        uow.session.add(unit)
-    for field in UNIT_FIELDS:
-        setattr(unit, field, data[field])
-    unit.updated_at = now
-    after = jsonable({f: getattr(unit, f) for f in UNIT_FIELDS})
-    uow.session.flush()
-    if after != before:
-        record_audit(uow.session, audit_log, actor_id=None, action="upsert", entity="unit",
-                     entity_id=unit.unit_id, before=before, after=after, now=now)
-    reporting = ("kind", "valid_from", "valid_to")
-    if before is None or any(before[f] != after[f] for f in reporting):
-        config = config or DEFAULT_SETTINGS
-        for year in repository.years_with_values(uow.session):
-            recompute_kpis(uow=uow, year=year, unit_ids=[], now=now,
-                           count_submitted=config.count_submitted)
-    return unit
-
-
-TASK_FIELDS = ("title", "assignee_unit_id", "status", "effective_deadline", "kpi_codes")
-
-
-def upsert_task(*, uow: UnitOfWork, data: dict[str, Any], occurred_at: datetime) -> TaskCopy:
-    """Keep the local copy of a task; an event older than the copy changes nothing."""
-    task = uow.session.get(TaskCopy, data["task_id"])
-    if task is not None and task.updated_at > occurred_at:
-        return task  # events may arrive out of order: the newest one wins
-    before = None if task is None else jsonable({f: getattr(task, f) for f in TASK_FIELDS})
-    if task is None:
-        task = TaskCopy(task_id=data["task_id"])
-        uow.session.add(task)
-    for field in TASK_FIELDS:
-        setattr(task, field, data[field])
-    task.kpi_codes = list(data["kpi_codes"])
-    task.updated_at = occurred_at
-    after = jsonable({f: getattr(task, f) for f in TASK_FIELDS})
-    uow.session.flush()
-    if after != before:
-        record_audit(uow.session, audit_log, actor_id=None, action="upsert", entity="task",
-                     entity_id=task.task_id, before=before, after=after, now=occurred_at)
-    return task
 
 
 def report_event_data(report: Report, *, actor_id: uuid.UUID | None,
@@ -355,44 +295,3 @@ def list_versions(*, uow: UnitOfWork, principal: Principal, report_id: uuid.UUID
     return list(uow.session.execute(
         select(ReportVersion).where(ReportVersion.report_id == report.id)
         .order_by(ReportVersion.created_at, ReportVersion.version)).scalars())
-
-
-INDICATOR_EDITABLE = ("name_vi", "name_en", "direction", "baseline_value", "baseline_year",
-                      "target_value", "target_min", "target_max", "target_year",
-                      "at_risk_margin")
-
-
-def update_indicator(*, uow: UnitOfWork, principal: Principal, code: str,
-                     changes: dict[str, Any], now: datetime,
-                     config: KpiSettings = DEFAULT_SETTINGS) -> Indicator:
-    """An administrator changes an indicator's names, baseline, target or thresholds; every
-    year with stored values is recomputed with the new rule."""
-    if not principal.has_role("admin"):
-        raise ApiError(403, "role_required", roles="admin")
-    indicator = next((i for i in repository.list_indicators(uow.session, lock=True)
-                      if i.code == code), None)
-    if indicator is None:
-        raise not_found("chỉ tiêu", "Indicator")
-    before = jsonable(indicator_view(indicator))
-    for field in INDICATOR_EDITABLE:
-        if field in changes:
-            setattr(indicator, field, changes[field])
-    if indicator.kind == "range":  # a range's goal is its lower bound
-        indicator.target_value = indicator.target_min if indicator.target_min is not None \
-            else indicator.target_value
-    errors: dict[str, list[LocalizedText]] = {}
-    if indicator.target_year <= indicator.baseline_year:
-        errors["target_year"] = [LocalizedText("kpi_target_before_baseline")]
-    if indicator.target_min is not None and indicator.target_max is not None \
-            and indicator.target_min > indicator.target_max:
-        errors["target_min"] = [LocalizedText("kpi_range_inverted")]
-    if errors:
-        raise ApiError(422, field_errors=errors)
-    uow.session.flush()
-    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",
-                 entity="indicator", entity_id=code, before=before,
-                 after=jsonable(indicator_view(indicator)), now=now)
-    for year in repository.years_with_values(uow.session):
-        recompute_kpis(uow=uow, year=year, now=now, form_code=indicator.form_code,
-                       count_submitted=config.count_submitted)
-    return indicator
