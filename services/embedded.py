@@ -11,12 +11,15 @@ import json
 import logging
 import secrets
 import sys
+import threading
 from pathlib import Path
 
 from flask import Flask, render_template_string
 
 from services.kpi.app import create_app as create_kpi_app
+from services.kpi.demo import seed_demo_reports_when_ready
 from services.kpi.seed import seed_indicators
+from services.kpi.settings import KpiSettings
 from services.kpi.worker import build_worker as build_kpi_worker
 from services.notifications.app import create_app as create_notifications_app
 from services.notifications.worker import build_worker as build_notifications_worker
@@ -111,6 +114,10 @@ def main() -> None:
     accounts = prepare(settings, databases)
     for worker in workers:
         worker.start()
+    if not settings.is_production:  # demo reports need the units that events bring to kpi
+        threading.Thread(target=seed_demo_reports_when_ready, args=(databases["kpi"],),
+                         kwargs={"config": KpiSettings.from_env()}, name="kpi-demo-reports",
+                         daemon=True).start()
     url = f"http://127.0.0.1:{settings.port}"
     print(f"\nĐang chạy / Running at {url}", file=sys.stderr)
     if accounts:

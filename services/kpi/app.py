@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import Flask
 
 from services.kpi.api import kpis_blp, reports_blp
+from services.kpi.settings import KpiSettings
 from shared.db import Database
 from shared.settings import Settings
 from shared.web import create_service_app
@@ -16,9 +17,10 @@ SERVICE = "kpi"
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
-               clock: Callable[[], datetime] | None = None) -> Flask:
+               clock: Callable[[], datetime] | None = None,
+               kpi_settings: KpiSettings | None = None) -> Flask:
     """Build the kpi web app; settings come from the environment unless given."""
-    return create_service_app(
+    app = create_service_app(
         SERVICE,
         settings=settings,
         db=db,
@@ -26,3 +28,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         title="KPI / Chỉ tiêu",
         clock=clock,
     )
+    app.extensions["kpi_settings"] = kpi_settings or KpiSettings.from_env()
+    return app

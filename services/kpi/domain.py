@@ -51,6 +51,10 @@ CP_YEARLY_FIELDS: tuple[FieldDef, ...] = (
     FieldDef("trainings_held", "count", "Số lớp tập huấn, hội thảo đã tổ chức",
              "Trainings and workshops held"),
     FieldDef("leaflets_issued", "count", "Số tờ rơi, tài liệu đã phát hành", "Leaflets issued"),
+    FieldDef("inspections", "count", "Số cuộc kiểm tra việc chấp hành quy định về SXSH",
+             "Inspections of compliance with CP rules", required=False),
+    FieldDef("violations_handled", "count", "Số vụ vi phạm đã xử lý", "Violations handled",
+             required=False),
     FieldDef("narrative", "text", "Đánh giá chung, kiến nghị", "Narrative and proposals",
              required=False),
 )
@@ -100,14 +104,39 @@ def validate_values(values: Mapping[str, Any], *, complete: bool,
     return errors
 
 
-def report_deadline(year: int, calendar: WorkCalendar | None = None) -> date:
-    """20/12 of the report year, moved past weekends and public holidays (Civil Code art. 148)."""
-    return effective_deadline(date(year, *REPORT_DEADLINE), calendar or WorkCalendar())
+def report_deadline(year: int, calendar: WorkCalendar | None = None,
+                    deadline: tuple[int, int] = REPORT_DEADLINE) -> date:
+    """The due day (20/12 by default) of the report year, moved past weekends and holidays."""
+    return effective_deadline(date(year, *deadline), calendar or WorkCalendar())
 
 
-def is_late(submitted_at: datetime, year: int) -> bool:
+def is_late(submitted_at: datetime, year: int,
+            deadline: tuple[int, int] = REPORT_DEADLINE) -> bool:
     """True if a report for `year` reached us after its (working-day) deadline, local time."""
-    return local_date(submitted_at) > report_deadline(year)
+    return local_date(submitted_at) > report_deadline(year, deadline=deadline)
+
+
+def data_period(year: int) -> tuple[date, date]:
+    """The legal data window of a yearly report: 15/12 of the previous year to 14/12."""
+    return date(year - 1, 12, 15), date(year, *DATA_PERIOD_END)
+
+
+def counted_values(*, status: str, values: Mapping[str, Any],
+                   approved_values: Mapping[str, Any] | None,
+                   count_submitted: bool) -> tuple[Mapping[str, Any], bool] | None:
+    """The values of a report that KPIs count, and whether they are provisional.
+
+    The latest approved version counts; a submitted (not yet approved) version counts instead,
+    provisionally, when the settings allow it. Drafts and returned reports without an approved
+    version count nothing.
+    """
+    if status == "submitted" and count_submitted:
+        return values, True
+    if status == "approved":
+        return values, False
+    if approved_values is not None:
+        return approved_values, False
+    return None
 
 
 def expected_to_report(*, kind: str, valid_from: date | None, valid_to: date | None,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +15,11 @@ from services.kpi.domain import (
     SPEC_FIELDS,
     IndicatorSpec,
     KpiResult,
+    counted_values,
     evaluate,
     status_rule,
 )
-from services.kpi.models import Indicator, KpiValue, Report, audit_log, outbox
+from services.kpi.models import Indicator, KpiStatusChange, KpiValue, Report, audit_log, outbox
 from shared.audit import jsonable, record_audit
 from shared.db import UnitOfWork
 
@@ -30,8 +32,30 @@ def spec_of(indicator: Indicator) -> IndicatorSpec:
     return IndicatorSpec(**{name: getattr(indicator, name) for name in SPEC_FIELDS})
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A report as the KPIs count it: its unit, the counted values, provisional or not."""
+
+    report_id: uuid.UUID
+    unit_id: uuid.UUID
+    values: Mapping[str, Any]
+    provisional: bool
+
+
+def counted(reports: Iterable[Report], *, count_submitted: bool) -> list[Counted]:
+    """The reports that count, each with the version of its values that counts."""
+    out = []
+    for r in reports:
+        got = counted_values(status=r.status, values=r.values, approved_values=r.approved_values,
+                             count_submitted=count_submitted)
+        if got is not None:
+            out.append(Counted(r.id, r.unit_id, got[0], got[1]))
+    return out
+
+
 def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str = CP_YEARLY,
-                   unit_ids: Iterable[uuid.UUID] | None = None) -> list[KpiValue]:
+                   unit_ids: Iterable[uuid.UUID] | None = None,
+                   count_submitted: bool = True) -> list[KpiValue]:
     """Recompute a year's indicators at province scope and for the given units.
 
     With `unit_ids=None` every unit scope of the year is recomputed (a full recompute); a
@@ -42,9 +66,10 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
     # that waits reads the reports the other committed (no lost update of province values).
     indicators = [i for i in repository.list_indicators(session, lock=True)
                   if i.form_code == form_code]
-    reports = repository.counted_reports(session, form_code=form_code, year=year)
+    reports = counted(repository.counted_reports(session, form_code=form_code, year=year),
+                      count_submitted=count_submitted)
     stored = repository.list_kpi_values(session, year=year)
-    scopes: dict[str, tuple[list[Report], int]] = {
+    scopes: dict[str, tuple[list[Counted], int]] = {
         PROVINCE: (reports, repository.count_expected_units(session, year))}
     if unit_ids is None:
         wanted = {str(r.unit_id) for r in reports} | {s for _, s in stored if s != PROVINCE}
@@ -58,9 +83,10 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
         for scope, (scope_reports, expected_units) in scopes.items():
             result = evaluate(spec, year, [r.values for r in scope_reports])
             computed = _computed(result, reported=len(scope_reports), expected=expected_units,
-                                 provisional=any(r.status != "approved" for r in scope_reports))
+                                 provisional=any(r.provisional for r in scope_reports))
             rows.append(_store(uow, stored.get((indicator.code, scope)), computed,
-                               indicator_code=indicator.code, scope=scope, year=year, now=now))
+                               indicator_code=indicator.code, scope=scope, year=year, now=now,
+                               report_ids=[str(r.report_id) for r in scope_reports]))
     return rows
 
 
@@ -73,7 +99,8 @@ def _computed(result: KpiResult, *, reported: int, expected: int,
 
 
 def _store(uow: UnitOfWork, row: KpiValue | None, computed: dict[str, Any], *,
-           indicator_code: str, scope: str, year: int, now: datetime) -> KpiValue:
+           indicator_code: str, scope: str, year: int, now: datetime,
+           report_ids: list[str]) -> KpiValue:
     before = None if row is None else {f: getattr(row, f) for f in STORED_FIELDS}
     if before == computed:
         return row
@@ -89,6 +116,11 @@ def _store(uow: UnitOfWork, row: KpiValue | None, computed: dict[str, Any], *,
     record_audit(uow.session, audit_log, actor_id=None, action="recompute", entity="kpi_value",
                  entity_id=row.id, before=before and jsonable({**identity, **before}),
                  after=jsonable({**identity, **computed}), now=now)
+    if row.status != old_status:
+        uow.session.add(KpiStatusChange(
+            id=uuid.uuid4(), indicator_code=indicator_code, scope=scope, year=year,
+            old_status=old_status, new_status=row.status, value=row.value,
+            expected=row.expected, report_ids=report_ids, changed_at=now))
     if scope == PROVINCE and row.status != old_status:
         outbox.add(uow.session, "kpi.status_changed", {
             "indicator_code": indicator_code, "unit_id": None, "year": year,
@@ -125,3 +157,14 @@ def list_kpis(*, uow: UnitOfWork, year: int) -> list[dict[str, Any]]:
             **values,
         })
     return views
+
+
+def recompute_all(*, uow: UnitOfWork, now: datetime, count_submitted: bool = True,
+                  form_code: str = CP_YEARLY) -> int:
+    """The full recompute: every year with sent reports or stored values, every scope."""
+    years = set(repository.years_with_values(uow.session)) | set(
+        repository.years_with_sent_reports(uow.session, form_code=form_code))
+    for year in sorted(years):
+        recompute_kpis(uow=uow, year=year, now=now, form_code=form_code,
+                       count_submitted=count_submitted)
+    return len(years)

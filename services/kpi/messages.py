@@ -23,6 +23,73 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi_not_own_report": (
         "Chỉ cán bộ của đơn vị lập báo cáo mới được gửi báo cáo này.",
         "Only the reporting unit's own staff may submit this report."),
+    "kpi_report_not_editable": (
+        "Báo cáo đang ở trạng thái '{current}'; chỉ sửa được báo cáo nháp hoặc bị trả lại.",
+        "The report is '{current}'; only a draft or a returned report can be edited."),
+    "kpi_reviewer_required": (
+        "Chỉ Giám đốc Sở hoặc cán bộ điều phối của đơn vị chủ trì ({unit}) được duyệt hoặc trả "
+        "lại báo cáo.",
+        "Only the department head or a coordinator of the lead unit ({unit}) may approve or "
+        "return reports."),
+    "kpi_report_not_approvable": (
+        "Báo cáo đang ở trạng thái '{current}'; chỉ duyệt được báo cáo đã gửi.",
+        "The report is '{current}'; only a submitted report can be approved."),
+    "kpi_report_not_returnable": (
+        "Báo cáo đang ở trạng thái '{current}'; chỉ trả lại được báo cáo đã gửi hoặc đã duyệt.",
+        "The report is '{current}'; only a submitted or approved report can be returned."),
+    "kpi_upload_too_big": (
+        "Tệp quá lớn (tối đa {max}).", "The file is too big (at most {max})."),
+    "kpi_upload_not_xlsx": (
+        "Tệp không phải bảng tính Excel .xlsx đọc được.",
+        "The file is not a readable Excel .xlsx workbook."),
+    "kpi_upload_macro": (
+        "Tệp chứa macro (.xlsm); hãy lưu lại dưới dạng .xlsx không có macro.",
+        "The file contains macros (.xlsm); save it as a macro-free .xlsx."),
+    "kpi_upload_wrong_template": (
+        "Tệp không phải mẫu báo cáo tải từ hệ thống; hãy tải mẫu mới và nhập lại.",
+        "The file is not a report template downloaded from this system; download a fresh one."),
+    "kpi_upload_wrong_version": (
+        "Mẫu báo cáo đã cũ hoặc của biểu mẫu khác (cần {form} phiên bản {version}).",
+        "The template is outdated or of another form (expected {form} version {version})."),
+    "kpi_upload_other_unit": (
+        "Mẫu này của đơn vị khác; hãy tải mẫu của đơn vị mình.",
+        "This template belongs to another unit; download your own unit's template."),
+    "kpi_upload_not_a_number": (
+        "{label} phải là một số.", "{label_en} must be a number."),
+    "kpi_upload_not_whole": (
+        "{label} phải là số nguyên.", "{label_en} must be a whole number."),
+    "kpi_upload_unknown_field": (
+        "Dòng có mã trường không thuộc mẫu (hoặc lặp lại); không sửa cột A.",
+        "The row's field code is not part of the template (or repeats it); leave column A "
+        "as it was."),
+    "kpi_upload_row_missing": (
+        "Thiếu dòng {label} trong mẫu.", "The template lacks the row of {label_en}."),
+    "kpi_upload_file_required": (
+        "Cần đính kèm tệp Excel ở trường 'file'.",
+        "Attach the Excel file in the 'file' field."),
+    "kpi_upload_has_problems": (
+        "Tệp có {count} lỗi; chưa lưu gì. Hãy sửa theo danh sách rồi tải lên lại.",
+        "The file has {count} problem(s); nothing was saved. Fix them and upload again."),
+    "kpi_register_aware_without_potential": (
+        "Cơ sở '{name}': chỉ cơ sở có tiềm năng SXSH mới được đánh dấu nhận thức.",
+        "Facility '{name}': only a facility with CP potential can be marked aware."),
+    "kpi_register_applying_without_potential": (
+        "Cơ sở '{name}': chỉ cơ sở có tiềm năng SXSH mới được đánh dấu áp dụng.",
+        "Facility '{name}': only a facility with CP potential can be marked applying."),
+    "kpi_register_saving_range": (
+        "Cơ sở '{name}': mức tiết kiệm phải từ 0 đến 100 (%).",
+        "Facility '{name}': the saving must be between 0 and 100 (%)."),
+    "kpi_register_saving_without_applying": (
+        "Cơ sở '{name}': chỉ cơ sở áp dụng SXSH mới có mức tiết kiệm.",
+        "Facility '{name}': only a facility applying CP has a saving."),
+    "kpi_register_disagrees": (
+        "{label} ({given}) không khớp với danh sách cơ sở ({derived}).",
+        "{label_en} ({given}) does not agree with the facility register ({derived})."),
+    "kpi_target_before_baseline": (
+        "Năm mục tiêu phải sau năm cơ sở.", "The target year must come after the baseline year."),
+    "kpi_range_inverted": (
+        "Cận dưới của khoảng mục tiêu không được lớn hơn cận trên.",
+        "The range's lower bound may not exceed its upper bound."),
     "kpi_field_required": (
         "Cần nhập {label} trước khi gửi báo cáo.",
         "{label_en} is required before the report is submitted."),

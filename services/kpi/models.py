@@ -30,6 +30,7 @@ class Unit(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     valid_from: Mapped[date | None]
     valid_to: Mapped[date | None]
+    updated_at: Mapped[datetime | None]  # occurred_at of the newest event applied
 
 
 class Indicator(Base):
@@ -67,12 +68,19 @@ class Report(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     version: Mapped[int] = mapped_column(default=0)  # 0 until the first submission
     values: Mapped[dict]
+    facilities: Mapped[list | None]  # the optional facility register rows
     late: Mapped[bool] = mapped_column(default=False)
     submitted_at: Mapped[datetime | None]
     submitted_by: Mapped[uuid.UUID | None]
     created_by: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The latest approved version: what the KPIs count while a newer version is under way.
+    approved_version: Mapped[int | None]
+    approved_values: Mapped[dict | None]
+    approved_at: Mapped[datetime | None]
+    approved_by: Mapped[uuid.UUID | None]
+    return_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("unit_id", "form_code", "year"),)
 
@@ -118,3 +126,36 @@ class KpiValue(Base):
         UniqueConstraint("indicator_code", "scope", "year"),
         Index("ix_kpi_values_year_scope", "year", "scope"),
     )
+
+
+class KpiStatusChange(Base):
+    """One change of a KPI status at one scope, with the numbers and reports behind it."""
+
+    __tablename__ = "kpi_status_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicators.code"))
+    scope: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int]
+    old_status: Mapped[str] = mapped_column(String(16))
+    new_status: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float | None]
+    expected: Mapped[float | None]
+    report_ids: Mapped[list]
+    changed_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_kpi_status_changes_key", "indicator_code", "scope", "year"),)
+
+
+class TaskCopy(Base):
+    """The kpi service's copy of a task from `task.*` events (overdue duties per KPI)."""
+
+    __tablename__ = "task_copies"
+
+    task_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    assignee_unit_id: Mapped[uuid.UUID]
+    status: Mapped[str] = mapped_column(String(16))
+    effective_deadline: Mapped[date]
+    kpi_codes: Mapped[list]
+    updated_at: Mapped[datetime]  # the occurred_at of the newest event applied

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from services.kpi.domain import COUNTED_STATUSES, REPORTING_KINDS, expected_to_report
-from services.kpi.models import Indicator, KpiValue, Report, Unit
+from services.kpi.domain import REPORTING_KINDS, expected_to_report
+from services.kpi.models import Indicator, KpiValue, Report, TaskCopy, Unit
+from services.kpi.settings import KpiSettings
 from shared.auth import Principal
 
 
@@ -41,18 +43,30 @@ def find_report(session: Session, *, unit_id: uuid.UUID, form_code: str,
     ).scalar_one_or_none()
 
 
-def visible_reports(principal: Principal) -> Select:
-    """A select of the reports the caller may see: all for head/admin, else its unit's."""
+def sees_every_unit(principal: Principal, config: KpiSettings) -> bool:
+    """Head, admin and the approving (lead) unit's coordinators read every unit's reports."""
+    return principal.sees_all_units or can_review(principal, config)
+
+
+def can_review(principal: Principal, config: KpiSettings) -> bool:
+    """The head, or a coordinator of the plan's lead unit, approves and returns reports."""
+    return principal.has_role("head") or (
+        principal.has_role("coordinator") and principal.unit_code == config.approving_unit_code)
+
+
+def visible_reports(principal: Principal, config: KpiSettings | None = None) -> Select:
+    """A select of the reports the caller may see: all for reviewers, else its unit's."""
     query = select(Report)
-    if not principal.sees_all_units:
+    if not sees_every_unit(principal, config or KpiSettings()):
         query = query.where(Report.unit_id == principal.unit_id)
     return query
 
 
 def get_visible_report(session: Session, principal: Principal, report_id: uuid.UUID,
-                       *, for_update: bool = False) -> Report | None:
+                       *, for_update: bool = False,
+                       config: KpiSettings | None = None) -> Report | None:
     """The report if it exists and the caller may see it."""
-    query = visible_reports(principal).where(Report.id == report_id)
+    query = visible_reports(principal, config).where(Report.id == report_id)
     if for_update:
         query = query.with_for_update()
     return session.execute(query).scalar_one_or_none()
@@ -60,9 +74,9 @@ def get_visible_report(session: Session, principal: Principal, report_id: uuid.U
 
 def counted_reports(session: Session, *, form_code: str, year: int,
                     unit_id: uuid.UUID | None = None) -> list[Report]:
-    """The submitted and approved reports of a year (of one unit if given) that KPIs count."""
+    """The reports of a year (of one unit if given) that may count: all but never-sent drafts."""
     query = select(Report).where(Report.form_code == form_code, Report.year == year,
-                                 Report.status.in_(COUNTED_STATUSES))
+                                 Report.version > 0)
     if unit_id is not None:
         query = query.where(Report.unit_id == unit_id)
     return list(session.execute(query.order_by(Report.unit_id)).scalars())
@@ -75,3 +89,47 @@ def list_kpi_values(session: Session, *, year: int,
     if scope is not None:
         query = query.where(KpiValue.scope == scope)
     return {(row.indicator_code, row.scope): row for row in session.execute(query).scalars()}
+
+
+def list_units(session: Session) -> list[Unit]:
+    """Every unit of the copy, by code."""
+    return list(session.execute(select(Unit).order_by(Unit.code)).scalars())
+
+
+def expected_units(session: Session, year: int) -> list[Unit]:
+    """The units expected to report for the year, by code."""
+    return [u for u in list_units(session) if expected_to_report(
+        kind=u.kind, valid_from=u.valid_from, valid_to=u.valid_to, year=year)]
+
+
+CLOSED_TASK_STATUSES = ("done", "cancelled")
+
+
+def overdue_tasks_by_kpi(session: Session, *, today: date) -> dict[str, int]:
+    """How many open tasks are past their effective deadline, per KPI code they serve."""
+    rows = session.execute(select(TaskCopy).where(
+        TaskCopy.status.not_in(CLOSED_TASK_STATUSES),
+        TaskCopy.effective_deadline < today)).scalars()
+    counts: dict[str, int] = {}
+    for task in rows:
+        for code in task.kpi_codes:
+            counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
+def reports_of_year(session: Session, *, form_code: str, year: int) -> list[Report]:
+    """Every report of a form and year, whatever its status."""
+    return list(session.execute(select(Report).where(
+        Report.form_code == form_code, Report.year == year)).scalars())
+
+
+def years_with_values(session: Session) -> list[int]:
+    """The years that have stored KPI values."""
+    return list(session.execute(select(KpiValue.year).distinct().order_by(KpiValue.year))
+                .scalars())
+
+
+def years_with_sent_reports(session: Session, *, form_code: str) -> list[int]:
+    """The years with at least one report that was ever submitted."""
+    return list(session.execute(select(Report.year).where(
+        Report.form_code == form_code, Report.version > 0).distinct()).scalars())

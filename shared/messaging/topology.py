@@ -23,7 +23,8 @@ BINDINGS: dict[str, tuple[str, ...]] = {
         "user.upserted",
         "unit.upserted",
     ),
-    "kpi": ("unit.upserted",),
+    # task.*: the kpi service's copy of tasks, to count overdue duties beside each KPI.
+    "kpi": ("unit.upserted", "task.*"),
 }
 
 

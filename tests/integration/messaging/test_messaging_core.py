@@ -25,6 +25,7 @@ from services.tasks.models import messaging as producer_tables
 from shared.db import utcnow
 from shared.messaging.publisher import PublishError
 from shared.messaging.topology import (
+    BINDINGS,
     DELIVERY_LIMIT,
     EXCHANGE_NAME,
     dead_letter_queue_name,
@@ -205,8 +206,10 @@ def test_unroutable_event_stays_pending_with_attempts_until_binding_restored(
     [first] = commit_tasks(producer_db, unit, 1, prefix="routed")
     assert relay.run_once() == 1  # connected, topology declared, routed
 
-    with pika_channel(amqp_url) as ch:  # someone removes the only binding for task.*
-        ch.queue_unbind(QUEUE, EXCHANGE_NAME, routing_key="task.*")
+    with pika_channel(amqp_url) as ch:  # someone removes every binding for task.*
+        for service, keys in BINDINGS.items():
+            if "task.*" in keys:
+                ch.queue_unbind(queue_name(service), EXCHANGE_NAME, routing_key="task.*")
 
     [second] = commit_tasks(producer_db, unit, 1, prefix="unroutable")
 

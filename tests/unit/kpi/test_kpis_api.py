@@ -125,3 +125,26 @@ def test_a_unit_upserted_event_updates_the_copy_and_a_redelivery_changes_nothing
     with world.db.uow() as uow:
         assert uow.session.get(Unit, world.units["D1"]).name_vi == "Thành phố D1"
     assert world.count(audit_log, entity="unit", entity_id=str(world.units["D1"])) == 2
+
+
+def test_an_admin_changes_a_target_and_the_statuses_follow(world):
+    world.create("D1", submit=True)  # AWARE 70%, at risk against 72 expected in 2019
+    response = world.client.patch(f"{API}/indicators/AWARE", json={"target_value": 80.0},
+                                  headers=world.headers("SCT", "admin"))
+    assert response.status_code == 200, response.json
+    kpis = world.client.get(f"{API}/kpis?year=2019", headers=world.headers("SCT", "head")).json
+    aware = next(k for k in kpis if k["indicator_code"] == "AWARE")
+    assert (aware["expected"], aware["status"]) == (64.0, "on_track")
+
+
+def test_only_an_admin_changes_indicators_and_bad_changes_name_the_field(world):
+    forbidden = world.client.patch(f"{API}/indicators/AWARE", json={"target_value": 80.0},
+                                   headers=world.headers("SCT", "head"))
+    assert forbidden.status_code == 403
+    bad = world.client.patch(f"{API}/indicators/AWARE", json={"target_year": 2010},
+                             headers=world.headers("SCT", "admin"))
+    assert bad.status_code == 422
+    assert bad.json["errors"][0]["field"] == "target_year"
+    unknown = world.client.patch(f"{API}/indicators/NOPE", json={},
+                                 headers=world.headers("SCT", "admin"))
+    assert unknown.status_code == 404

@@ -1,0 +1,60 @@
+"""Why a KPI has its status: the inputs, the rule, the reports behind it, and its history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from services.kpi import repository
+from services.kpi.domain import PROVINCE, evaluate, status_rule
+from services.kpi.kpis import counted, spec_of
+from services.kpi.models import Indicator, KpiStatusChange
+from services.kpi.settings import KpiSettings
+from shared.auth import Principal
+from shared.db import UnitOfWork
+from shared.errors import not_found
+
+
+def explain_kpi(*, uow: UnitOfWork, principal: Principal, code: str, year: int,
+                unit_id: uuid.UUID | None, config: KpiSettings) -> dict[str, Any]:
+    """An indicator's status for a year and scope, with everything that produced it."""
+    session = uow.session
+    indicator = session.get(Indicator, code)
+    if indicator is None:
+        raise not_found("chỉ tiêu", "Indicator")
+    if unit_id is not None and not (repository.sees_every_unit(principal, config)
+                                    or unit_id == principal.unit_id):
+        raise not_found("đơn vị", "Unit")
+    if unit_id is not None and repository.get_unit(session, unit_id) is None:
+        raise not_found("đơn vị", "Unit")
+    scope = PROVINCE if unit_id is None else str(unit_id)
+    reports = repository.counted_reports(session, form_code=indicator.form_code, year=year,
+                                         unit_id=unit_id)
+    behind = counted(reports, count_submitted=config.count_submitted)
+    by_id = {r.id: r for r in reports}
+    spec = spec_of(indicator)
+    result = evaluate(spec, year, [c.values for c in behind])
+    history = session.execute(select(KpiStatusChange).where(
+        KpiStatusChange.indicator_code == code, KpiStatusChange.scope == scope,
+        KpiStatusChange.year == year).order_by(KpiStatusChange.changed_at)).scalars()
+    fields = [f for f in (spec.numerator_field, spec.denominator_field, spec.weight_field) if f]
+    return {
+        "indicator_code": code, "year": year, "scope": scope, "status": result.status,
+        "value": result.value, "numerator": result.numerator,
+        "denominator": result.denominator, "expected": result.expected,
+        "target": result.target, "at_risk_margin": spec.at_risk_margin,
+        "formula": {"kind": spec.kind, "numerator_field": spec.numerator_field,
+                    "denominator_field": spec.denominator_field,
+                    "weight_field": spec.weight_field},
+        "rule": status_rule(spec, year),
+        "reports": [{"report_id": c.report_id, "unit_id": c.unit_id,
+                     "version": by_id[c.report_id].version,
+                     "status": by_id[c.report_id].status, "provisional": c.provisional,
+                     "late": by_id[c.report_id].late,
+                     "inputs": {f: c.values.get(f) for f in fields}} for c in behind],
+        "history": [{"old_status": h.old_status, "new_status": h.new_status,
+                     "value": h.value, "expected": h.expected, "changed_at": h.changed_at,
+                     "report_ids": h.report_ids} for h in history],
+    }

@@ -1,0 +1,94 @@
+"""The department head's one-page summary of a year: every KPI, per unit, who is missing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.kpi import repository
+from services.kpi.domain import CP_YEARLY, PROVINCE, evaluate, local_date, status_rule
+from services.kpi.kpis import STORED_FIELDS, counted, spec_of
+from services.kpi.models import Indicator, KpiValue
+from services.kpi.settings import KpiSettings
+from shared.auth import Principal
+from shared.db import UnitOfWork
+
+
+def _values(row: KpiValue | None, indicator: Indicator, year: int) -> dict[str, Any]:
+    if row is not None:
+        return {f: getattr(row, f) for f in STORED_FIELDS}
+    result = evaluate(spec_of(indicator), year, [])
+    return {"value": None, "numerator": None, "denominator": None,
+            "expected": result.expected, "target": result.target, "status": "no_data",
+            "units_reported": 0, "units_expected": 0, "provisional": False}
+
+
+def plan_years(indicators: list[Indicator], year: int) -> list[int]:
+    """The years a trend covers: after the earliest baseline up to the latest target year."""
+    first = min((i.baseline_year for i in indicators), default=year - 1) + 1
+    last = max([i.target_year for i in indicators] + [year])
+    return list(range(first, last + 1))
+
+
+def build_summary(*, uow: UnitOfWork, principal: Principal, year: int, now: datetime,
+                  config: KpiSettings, form_code: str = CP_YEARLY) -> dict[str, Any]:
+    """Every KPI of a year with value, target, expected, status, trend, per-unit breakdown.
+
+    Reviewers (head, admin, the lead unit's coordinators) see every unit; others see the
+    province figures and their own unit only.
+    """
+    session = uow.session
+    indicators = [i for i in repository.list_indicators(session) if i.form_code == form_code]
+    years = plan_years(indicators, year)
+    stored = {y: repository.list_kpi_values(session, year=y) for y in years}
+    if year not in stored:
+        stored[year] = repository.list_kpi_values(session, year=year)
+    expected_units = repository.expected_units(session, year)
+    reports = repository.counted_reports(session, form_code=form_code, year=year)
+    counted_ids = {c.report_id for c in counted(reports, count_submitted=config.count_submitted)}
+    by_unit = {r.unit_id: r for r in reports if r.id in counted_ids}
+    all_reports = {r.unit_id: r for r in repository.reports_of_year(
+        session, form_code=form_code, year=year)}
+    every = repository.sees_every_unit(principal, config)
+    shown_units = [u for u in expected_units if every or u.unit_id == principal.unit_id]
+    overdue = repository.overdue_tasks_by_kpi(session, today=local_date(now))
+    kpis = []
+    for indicator in indicators:
+        spec = spec_of(indicator)
+        province = _values(stored[year].get((indicator.code, PROVINCE)), indicator, year)
+        province["units_expected"] = len(expected_units)
+        trend = []
+        for y in years:
+            v = _values(stored[y].get((indicator.code, PROVINCE)), indicator, y)
+            trend.append({"year": y, "value": v["value"], "expected": v["expected"],
+                          "status": v["status"]})
+        units = []
+        for unit in shown_units:
+            v = _values(stored[year].get((indicator.code, str(unit.unit_id))), indicator, year)
+            report = by_unit.get(unit.unit_id)
+            units.append({"unit_id": unit.unit_id, "code": unit.code, "name_vi": unit.name_vi,
+                          "name_en": unit.name_en, "value": v["value"], "status": v["status"],
+                          "provisional": v["provisional"],
+                          "report_id": report.id if report else None,
+                          "late": report.late if report else None})
+        kpis.append({
+            "indicator_code": indicator.code, "name_vi": indicator.name_vi,
+            "name_en": indicator.name_en, "kind": indicator.kind,
+            "target_min": indicator.target_min, "target_max": indicator.target_max,
+            "value": province["value"], "target": province["target"],
+            "expected": province["expected"], "status": province["status"],
+            "provisional": province["provisional"], "rule": status_rule(spec, year),
+            "overdue_duties": overdue.get(indicator.code, 0),
+            "trend": trend, "units": units})
+    late = sum(1 for r in by_unit.values() if r.late)
+    missing = [u for u in shown_units if u.unit_id not in by_unit]
+    return {
+        "year": year,
+        "completeness": {"reported": len(by_unit), "expected": len(expected_units)},
+        "timeliness": {"on_time": len(by_unit) - late, "late": late},
+        "kpis": kpis,
+        "missing_units": [{"unit_id": u.unit_id, "code": u.code, "name_vi": u.name_vi,
+                           "name_en": u.name_en,
+                           "report_status": all_reports[u.unit_id].status
+                           if u.unit_id in all_reports else None} for u in missing],
+    }
