@@ -1,4 +1,4 @@
-"""Pure rules of sending: channels per event, quiet hours, digest time, backoff, signatures, SSRF."""
+"""Pure rules of sending: channels per event, quiet hours, digests, backoff, signatures, SSRF."""
 
 from __future__ import annotations
 
