@@ -162,3 +162,15 @@ class DeliveryAttempt(Base):
     duration_ms: Mapped[int]
     status: Mapped[str] = mapped_column(String(16))  # sent | failed
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class RequeueRequest(Base):
+    """An admin's request to put the dead-lettered events back on the queue (the worker does it)."""
+
+    __tablename__ = "requeue_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    requested_by: Mapped[uuid.UUID]
+    requested_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    moved: Mapped[int | None]

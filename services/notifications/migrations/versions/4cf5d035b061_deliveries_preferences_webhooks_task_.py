@@ -1,8 +1,8 @@
-"""task states preferences webhooks deliveries
+"""deliveries, preferences, webhooks, task states
 
-Revision ID: a7bde0662130
+Revision ID: 4cf5d035b061
 Revises: 3a3bf02bdaf8
-Create Date: 2026-11-29 08:19:10.013964
+Create Date: 2026-11-29 08:23:29.698866
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 import shared.db
 
-revision = 'a7bde0662130'
+revision = '4cf5d035b061'
 down_revision = '3a3bf02bdaf8'
 branch_labels = None
 depends_on = None
@@ -73,6 +73,14 @@ def upgrade() -> None:
     sa.Column('updated_at', shared.db.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_preferences'))
     )
+    op.create_table('requeue_requests',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('requested_by', sa.Uuid(), nullable=False),
+    sa.Column('requested_at', shared.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('done_at', shared.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('moved', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_requeue_requests'))
+    )
     op.create_table('task_states',
     sa.Column('task_id', sa.Uuid(), nullable=False),
     sa.Column('title', sa.String(length=500), nullable=False),
@@ -110,6 +118,7 @@ def downgrade() -> None:
 
     op.drop_table('webhooks')
     op.drop_table('task_states')
+    op.drop_table('requeue_requests')
     op.drop_table('preferences')
     with op.batch_alter_table('delivery_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delivery_attempts_delivery_id'))
