@@ -27,10 +27,12 @@ from services.notifications.models import (
     Delivery,
     DeliveryAttempt,
     Recipient,
+    RequeueRequest,
     TaskState,
     Webhook,
 )
 from services.notifications.rendering import render_digest
+from services.notifications.requeue import requeue_dead_letters
 from services.notifications.settings import NotificationSettings
 from shared.db import Database, utcnow
 from shared.settings import Settings
@@ -51,6 +53,7 @@ class Sender:
                                 sender=settings.smtp_sender, password=settings.smtp_password,
                                 timeout=notify.smtp_timeout,
                                 log_only=notify.email_mode == "log")
+        self.broker_url = settings.broker_url
         self.on_sent: Callable[[Delivery], None] | None = None  # tests crash here
 
     def run_forever(self, stop: threading.Event) -> None:
@@ -67,6 +70,7 @@ class Sender:
 
     def run_once(self) -> int:
         """Build due digests, then claim and send one batch; returns how many were handled."""
+        self.requeue_if_asked()
         self.build_digests()
         token, batch = self.claim()
         try:
@@ -107,7 +111,9 @@ class Sender:
             if delivery.channel == "webhook":
                 hook = self._webhook(delivery.webhook_id)
                 if hook is None or not hook.active:
-                    raise SendError("webhook disabled or deleted")
+                    self._finish(delivery, token, status="dead", error="webhook disabled or "
+                                 "deleted", started=started, begun=begun, record=False)
+                    return
                 post_webhook(url=hook.url, secret=hook.secret, payload=delivery.payload or {},
                              delivery_id=delivery.id, event_type=delivery.event_type,
                              now=self.clock(), allowlist=self.notify.webhook_allowlist,
@@ -162,24 +168,52 @@ class Sender:
                     id=uuid.uuid4(), delivery_id=delivery.id, attempt=delivery.attempts,
                     started_at=started, duration_ms=int((time.monotonic() - begun) * 1000),
                     status="sent" if status == "sent" else "failed", error=error))
-            if delivery.channel == "webhook" and delivery.webhook_id and record:
-                self._count_webhook_result(uow, delivery.webhook_id, ok=status == "sent",
-                                           now=now)
+            if delivery.channel == "webhook" and delivery.webhook_id and record \
+                    and self._count_webhook_result(uow, delivery.webhook_id,
+                                                   ok=status == "sent", now=now):
+                # The receiver failed too often: this and its other waiting deliveries stop.
+                uow.session.execute(
+                    update(Delivery).where(Delivery.webhook_id == delivery.webhook_id,
+                                           Delivery.id != delivery.id,
+                                           Delivery.status.in_(("pending", "sending")))
+                    .values(status="dead", last_error="webhook disabled after repeated "
+                            "failures", lease_until=None, claim_token=None)
+                    .execution_options(synchronize_session=False))
+                uow.session.execute(
+                    update(Delivery).where(Delivery.id == delivery.id)
+                    .values(status="dead").execution_options(synchronize_session=False))
             uow.commit()
 
     def _count_webhook_result(self, uow, webhook_id: uuid.UUID, *, ok: bool,
-                              now: datetime) -> None:
+                              now: datetime) -> bool:
+        """Count a webhook's consecutive failures; True when this failure disables it."""
         hook = uow.session.get(Webhook, webhook_id)
         if hook is None:
-            return
+            return False
         if ok:
             hook.consecutive_failures = 0
-            return
+            return False
         hook.consecutive_failures += 1
         if hook.active and hook.consecutive_failures >= self.notify.webhook_disable_after:
             hook.active, hook.disabled_at = False, now
             log.warning("webhook disabled after repeated failures",
                         extra={"webhook_id": str(webhook_id)})
+            return True
+        return False
+
+    def requeue_if_asked(self) -> int:
+        """Carry out an admin's pending request to requeue the dead-lettered events."""
+        with self.db.uow() as uow:
+            query = select(RequeueRequest).where(RequeueRequest.done_at.is_(None)).limit(1)
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            request = uow.session.execute(query).scalar_one_or_none()
+            if request is None:
+                return 0
+            request.moved = requeue_dead_letters(self.broker_url)
+            request.done_at = self.clock()
+            uow.commit()
+            return request.moved
 
     def build_digests(self) -> int:
         """Gather held messages whose digest time has come into one e-mail per user and day."""
