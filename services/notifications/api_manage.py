@@ -70,8 +70,8 @@ def create_webhook(body):
             uow=uow, principal=current_principal(), now=current_time(),
             allowlist=_notify().webhook_allowlist, **body)
         uow.commit()
-        view = WebhookOut().dump(hook)
-        return {**view, "secret": secret}
+        return {**{c.key: getattr(hook, c.key) for c in hook.__table__.columns},
+                "secret": secret}
 
 
 @manage_blp.route("/webhooks/<uuid:webhook_id>", methods=["DELETE"])
