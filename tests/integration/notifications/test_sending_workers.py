@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 import uuid
 from collections import Counter
@@ -31,21 +30,6 @@ UNIT = uuid.UUID("00000000-0000-0000-0000-00000000b001")
 USER = uuid.UUID("00000000-0000-0000-0000-00000000b002")
 NOW = datetime.now(UTC)
 DEADLINE = date.today() + timedelta(days=3)
-
-
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
-
-
-@pytest.fixture
-def amqp_url() -> Iterator[str]:
-    """A private virtual host on the shared broker, deleted afterwards."""
-    helpers.require("rabbitmq")
-    vhost = f"notif-{uuid.uuid4().hex[:8]}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    _rabbitmqctl("delete_vhost", vhost)
 
 
 @pytest.fixture
