@@ -227,13 +227,25 @@ class Sender:
             held = list(uow.session.execute(query).scalars())
             if not held:
                 return 0
+            closed = self._closed_tasks(uow, {r.task_id for r in held if r.task_id})
             groups: dict[tuple, list[Delivery]] = defaultdict(list)
             for row in held:
+                if row.task_id in closed and row.event_type in rules.REMINDER_TYPES:
+                    row.status, row.last_error = "skipped", "task done or cancelled"
+                    continue
                 groups[(row.user_id, domain.local_date(row.next_attempt_at))].append(row)
             for (user_id, day), rows in groups.items():
                 self._make_digest(uow, user_id, day, rows, now)
             uow.commit()
             return len(groups)
+
+    @staticmethod
+    def _closed_tasks(uow, task_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        if not task_ids:
+            return set()
+        return set(uow.session.execute(select(TaskState.task_id).where(
+            TaskState.task_id.in_(list(task_ids)),
+            TaskState.status.in_(domain.CLOSED_STATUSES))).scalars())
 
     def _make_digest(self, uow, user_id, day, rows: list[Delivery], now: datetime) -> None:
         person = uow.session.get(Recipient, user_id)

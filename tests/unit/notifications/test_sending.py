@@ -278,3 +278,22 @@ def test_a_crashed_senders_claims_are_sent_after_the_lease_with_the_same_key(
     ids = smtp.message_ids()
     assert len(ids) == 3 and len(set(ids)) == 2  # one duplicate, with the same Message-ID
     assert {d.status for d in deliveries(db)} == {"sent"}
+
+
+def test_a_held_reminder_whose_task_closed_is_left_out_of_the_digest(
+        db, consumer, sender, smtp, clock):
+    _set_preferences(db, REPORTER, digest=True)
+    open_task, closed_task = task_data(title="Còn mở"), task_data(title="Đã xong")
+    consumer.apply(reminder(task_id=open_task["task_id"], title="Còn mở"))
+    consumer.apply(reminder(task_id=closed_task["task_id"], title="Đã xong"))
+    consumer.apply(make_event("task.status_changed", {
+        **closed_task, "status": "done", "old_status": "submitted", "actor_id": None,
+        "reason": None}, at=NOW + timedelta(hours=1)))
+    clock.now = NOW.replace(hour=1) + timedelta(days=1)
+    drain(sender)
+    [digest] = [r for r in smtp.messages if r.envelope_to == ["baocao.tuky@example.vn"]
+                and "Tổng hợp" in r.message["Subject"]]
+    body = digest.message.get_content()
+    assert "Sắp đến hạn (còn 4 ngày): Còn mở" in body
+    assert "Sắp đến hạn (còn 4 ngày): Đã xong" not in body
+    assert "Hoàn thành: Đã xong" in body  # the news that it was done is kept
