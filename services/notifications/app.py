@@ -8,6 +8,8 @@ from datetime import datetime
 from flask import Flask
 
 from services.notifications.api import inbox_blp
+from services.notifications.api_manage import manage_blp
+from services.notifications.settings import NotificationSettings
 from shared.db import Database
 from shared.settings import Settings
 from shared.web import create_service_app
@@ -16,13 +18,20 @@ SERVICE = "notifications"
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
-               clock: Callable[[], datetime] | None = None) -> Flask:
+               clock: Callable[[], datetime] | None = None,
+               notify: NotificationSettings | None = None) -> Flask:
     """Build the notifications web app; settings come from the environment unless given."""
+    notify = notify or NotificationSettings.from_env()
+
+    def _extra(app: Flask, _api) -> None:
+        app.extensions["notify"] = notify
+
     return create_service_app(
         SERVICE,
         settings=settings,
         db=db,
-        blueprints=[inbox_blp],
+        blueprints=[inbox_blp, manage_blp],
         title="Notifications / Thông báo",
         clock=clock,
+        extra=_extra,
     )

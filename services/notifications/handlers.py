@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from services.notifications import service
-from shared.db import UnitOfWork
+from services.notifications.outbound import OutboundContext, make_handler
+from services.notifications.rules import NOTIFIED_EVENT_TYPES
+from shared.db import UnitOfWork, utcnow
 from shared.messaging.events import Event
 
 
@@ -17,35 +22,16 @@ def on_user_upserted(event: Event, *, uow: UnitOfWork) -> None:
     service.upsert_recipient(uow=uow, data=event.data, at=event.occurred_at)
 
 
-def on_task_created(event: Event, *, uow: UnitOfWork) -> None:
-    """A unit got a new task: its reporters and coordinators are told."""
-    service.notify_task_created(uow=uow, event_id=event.id, event_type=event.type,
-                                task=event.data, at=event.occurred_at)
+def make_handlers(context: OutboundContext | None = None,
+                  clock: Callable[[], datetime] = utcnow) -> dict[str, Callable[..., None]]:
+    """The handler of every event type the service listens to."""
+    notify = make_handler(context or OutboundContext(), clock)
+    handlers: dict[str, Callable[..., None]] = {
+        "unit.upserted": on_unit_upserted,
+        "user.upserted": on_user_upserted,
+    }
+    handlers.update({event_type: notify for event_type in NOTIFIED_EVENT_TYPES})
+    return handlers
 
 
-def on_task_status_changed(event: Event, *, uow: UnitOfWork) -> None:
-    """A task moved in its workflow: the lead and the assignee are told."""
-    service.notify_task_status_changed(uow=uow, event_id=event.id, event_type=event.type,
-                                       task=event.data, at=event.occurred_at)
-
-
-def on_report_returned(event: Event, *, uow: UnitOfWork) -> None:
-    """A report was returned: the users of its unit are told."""
-    service.notify_report_returned(uow=uow, event_id=event.id, event_type=event.type,
-                                   report=event.data, at=event.occurred_at)
-
-
-def on_kpi_status_changed(event: Event, *, uow: UnitOfWork) -> None:
-    """An indicator changed status: the department heads are told."""
-    service.notify_kpi_status_changed(uow=uow, event_id=event.id, event_type=event.type,
-                                      kpi=event.data, at=event.occurred_at)
-
-
-HANDLERS = {
-    "unit.upserted": on_unit_upserted,
-    "user.upserted": on_user_upserted,
-    "task.created": on_task_created,
-    "task.status_changed": on_task_status_changed,
-    "report.returned": on_report_returned,
-    "kpi.status_changed": on_kpi_status_changed,
-}
+HANDLERS = make_handlers()

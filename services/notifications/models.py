@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -68,3 +68,109 @@ class InboxMessage(Base):
         UniqueConstraint("event_id", "user_id"),
         Index("ix_inbox_messages_user_read_created", "user_id", "read_at", "created_at"),
     )
+
+
+class TaskState(Base):
+    """A local copy of a task's state, kept from task.* events (is a reminder still due?)."""
+
+    __tablename__ = "task_states"
+
+    task_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    assignee_unit_id: Mapped[uuid.UUID]
+    lead_unit_id: Mapped[uuid.UUID | None]
+    status: Mapped[str] = mapped_column(String(32))
+    effective_deadline: Mapped[date]
+    updated_at: Mapped[datetime]  # occurred_at of the event that last changed this row
+
+
+class Preference(Base):
+    """One user's notification preferences (absent: the defaults of domain.DEFAULT_CHANNELS)."""
+
+    __tablename__ = "preferences"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    channels: Mapped[dict]  # {event_type: ["inbox", "email"]}; missing types use the default
+    digest: Mapped[bool] = mapped_column(default=False)
+    quiet_start: Mapped[str | None] = mapped_column(String(5))  # "HH:MM" local time
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
+    updated_at: Mapped[datetime]
+
+
+class Webhook(Base):
+    """A webhook subscription of a unit (or of the province when unit_id is None)."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(128))
+    event_types: Mapped[list]
+    description: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    disabled_at: Mapped[datetime | None]
+    created_by: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """One message to one recipient on one channel, made from one event; its id is the
+    idempotency key every send of it carries (Message-ID, Idempotency-Key)."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    event_id: Mapped[uuid.UUID]
+    event_type: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(64))  # user id, or "webhook:<id>"
+    channel: Mapped[str] = mapped_column(String(16))  # email | webhook
+    user_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    webhook_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    unit_id: Mapped[uuid.UUID | None]  # the unit the event concerns (coordinators' log view)
+    task_id: Mapped[uuid.UUID | None]
+    address: Mapped[str | None] = mapped_column(String(2000))
+    subject: Mapped[str] = mapped_column(String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict | None]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    claim_token: Mapped[uuid.UUID | None]
+    digest_id: Mapped[uuid.UUID | None]  # the digest e-mail that carried this held message
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "recipient", "channel"),
+        Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+    )
+
+
+class DeliveryAttempt(Base):
+    """One try of sending a delivery: when, how long, and how it ended."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    attempt: Mapped[int]
+    started_at: Mapped[datetime]
+    duration_ms: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))  # sent | failed
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class RequeueRequest(Base):
+    """An admin's request to put the dead-lettered events back on the queue (the worker does it)."""
+
+    __tablename__ = "requeue_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    requested_by: Mapped[uuid.UUID]
+    requested_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    moved: Mapped[int | None]

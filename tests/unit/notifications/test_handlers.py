@@ -199,7 +199,9 @@ def test_a_task_for_a_unit_not_yet_in_the_directory_still_reaches_its_known_user
 
 
 def test_events_without_a_handler_are_recorded_and_change_nothing(db, consumer, directory):
-    event = make_event("task.due_soon", {**task_data(), "occurrence": "2026-12-04", "days": 3})
+    event = make_event("report.submitted", dict(
+        report_id=uuid.uuid4(), unit_id=TU_KY, form_code="SXSH-BC", year=2026, version=1,
+        status="submitted"))
     assert consumer.apply(event) is True
     assert consumer.apply(event) is False
     assert _count(db, InboxMessage.__table__) == 0

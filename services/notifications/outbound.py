@@ -1,0 +1,225 @@
+"""From an event to messages: keep task states, choose recipients and channels, plan deliveries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from services.notifications import domain, repository, rules
+from services.notifications.domain import MessageText, Names
+from services.notifications.models import Delivery, Preference, Recipient, TaskState, Webhook
+from services.notifications.rendering import render_event
+from services.notifications.service import deliver, unit_names
+from services.notifications.settings import NotificationSettings
+from shared.calendar import WorkCalendar
+from shared.db import UnitOfWork
+from shared.messaging.events import Event
+
+
+@dataclass(frozen=True)
+class OutboundContext:
+    """What planning needs besides the event: links' base URL, sending settings, the calendar."""
+
+    base_url: str = "http://127.0.0.1:8000"
+    settings: NotificationSettings = field(default_factory=NotificationSettings)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+
+TASK_FIELDS = ("title", "assignee_unit_id", "lead_unit_id", "status", "effective_deadline")
+
+
+def record_task_state(*, uow: UnitOfWork, data: dict[str, Any], at: datetime) -> TaskState:
+    """Keep the local copy of a task current; an older event arriving late changes nothing."""
+    row = uow.session.get(TaskState, data["task_id"])
+    if row is None:
+        row = TaskState(task_id=data["task_id"], updated_at=at,
+                        **{name: data.get(name) for name in TASK_FIELDS})
+        uow.session.add(row)
+    elif row.updated_at <= at:
+        for name in TASK_FIELDS:
+            setattr(row, name, data.get(name))
+        row.updated_at = at
+    uow.session.flush()
+    return row
+
+
+def task_closed(session, task_id: uuid.UUID) -> bool:
+    """True if the local copy says the task was done or cancelled."""
+    state = session.get(TaskState, task_id)
+    return state is not None and state.status in domain.CLOSED_STATUSES
+
+
+def who_is_told(session, event_type: str, data: dict[str, Any]) -> list[Recipient]:
+    """The active users an event is for (see the service README's table)."""
+    if event_type == "report.returned":
+        found = repository.active_recipients(session, unit_id=data["unit_id"])
+    elif event_type == "kpi.status_changed":
+        found = repository.active_recipients(session, roles=("head",))
+    elif event_type == "task.escalated":
+        if (data.get("escalation_level") or 1) >= 2 or data.get("lead_unit_id") is None:
+            found = repository.active_recipients(session, roles=("head",))
+        else:
+            found = repository.active_recipients(session, unit_id=data["lead_unit_id"],
+                                                 roles=("coordinator",))
+    elif event_type == "task.status_changed":
+        found = repository.active_recipients(session, unit_id=data["assignee_unit_id"])
+        if data.get("lead_unit_id") is not None:
+            found += repository.active_recipients(session, unit_id=data["lead_unit_id"],
+                                                  roles=("coordinator",))
+    else:  # task.created, task.updated, and the reminders
+        found = repository.active_recipients(session, unit_id=data["assignee_unit_id"],
+                                             roles=("reporter", "coordinator"))
+    actor = data.get("actor_id")
+    unique = {r.user_id: r for r in found if r.user_id != actor}
+    return list(unique.values())
+
+
+def concerned_units(event_type: str, data: dict[str, Any]) -> set[uuid.UUID]:
+    """The units an event is about (webhook subscriptions of these units hear of it)."""
+    if event_type in ("report.returned", "kpi.status_changed"):
+        return {data["unit_id"]} if data.get("unit_id") else set()
+    return {u for u in (data.get("assignee_unit_id"), data.get("lead_unit_id")) if u}
+
+
+def inbox_text(event_type: str, data: dict[str, Any], *, unit: Names, at: datetime,
+               base_url: str) -> MessageText:
+    """The inbox message of an event, in both languages."""
+    if event_type == "task.created":
+        return domain.task_created_text(task_id=data["task_id"], title=data["title"], unit=unit,
+                                        effective_deadline=data["effective_deadline"], now=at)
+    if event_type == "task.status_changed":
+        return domain.task_status_changed_text(
+            task_id=data["task_id"], title=data["title"], unit=unit,
+            old_status=data["old_status"], new_status=data["status"], reason=data.get("reason"),
+            effective_deadline=data["effective_deadline"], now=at)
+    if event_type == "report.returned":
+        return domain.report_returned_text(report_id=data["report_id"],
+                                           form_code=data["form_code"], year=data["year"],
+                                           version=data["version"], unit=unit,
+                                           reason=data.get("reason"))
+    if event_type == "kpi.status_changed":
+        return domain.kpi_status_changed_text(
+            indicator_code=data["indicator_code"], year=data["year"],
+            unit=unit if data.get("unit_id") else None, old_status=data["old_status"],
+            new_status=data["new_status"], value=data.get("value"), target=data.get("target"))
+    vi = render_event(event_type, data, lang="vi", unit=unit, at=at, base_url="")
+    en = render_event(event_type, data, lang="en", unit=unit, at=at, base_url="")
+    return MessageText(title_vi=vi.subject, title_en=en.subject, body_vi=vi.body.strip(),
+                       body_en=en.body.strip(), link=domain.task_link(data["task_id"]))
+
+
+def _event_unit(event_type: str, data: dict[str, Any]) -> uuid.UUID | None:
+    if event_type in ("report.returned", "kpi.status_changed"):
+        return data.get("unit_id")
+    return data.get("assignee_unit_id")
+
+
+def plan_notifications(*, uow: UnitOfWork, event: Event, context: OutboundContext,
+                       now: datetime) -> dict[str, int]:
+    """Make the inbox messages and the e-mail and webhook deliveries of one event."""
+    data, event_type = event.data, event.type
+    if event_type.startswith("task."):
+        state = record_task_state(uow=uow, data=data, at=event.occurred_at)
+        if event_type in rules.REMINDER_TYPES and state.status in domain.CLOSED_STATUSES:
+            return {"inbox": 0, "email": 0, "webhook": 0}  # done or cancelled meanwhile
+    session = uow.session
+    unit_id = _event_unit(event_type, data)
+    unit = unit_names(repository.get_unit(session, unit_id))
+    recipients = who_is_told(session, event_type, data)
+    prefs = {p.user_id: p for p in session.execute(select(Preference).where(
+        Preference.user_id.in_([r.user_id for r in recipients]))).scalars()}
+    chosen = {r.user_id: rules.channels_for(event_type, getattr(prefs.get(r.user_id),
+                                                               "channels", None))
+              for r in recipients}
+    text = inbox_text(event_type, data, unit=unit, at=event.occurred_at,
+                      base_url=context.base_url)
+    inbox = deliver(uow=uow, event_id=event.id, event_type=event_type,
+                    user_ids=[r.user_id for r in recipients if "inbox" in chosen[r.user_id]],
+                    text=text, at=event.occurred_at)
+    emails = 0
+    for recipient in recipients:
+        if "email" not in chosen[recipient.user_id] or not recipient.email:
+            continue
+        emails += _plan_email(uow, event, recipient, prefs.get(recipient.user_id), unit,
+                              unit_id, context, now)
+    hooks = _plan_webhooks(uow, event, unit_id, context, now)
+    uow.session.flush()
+    return {"inbox": inbox, "email": emails, "webhook": hooks}
+
+
+def _exists(session, event_id: uuid.UUID, recipient: str, channel: str) -> bool:
+    return session.execute(select(Delivery.id).where(
+        Delivery.event_id == event_id, Delivery.recipient == recipient,
+        Delivery.channel == channel)).first() is not None
+
+
+def _plan_email(uow: UnitOfWork, event: Event, recipient: Recipient, pref: Preference | None,
+                unit: Names, unit_id: uuid.UUID | None, context: OutboundContext,
+                now: datetime) -> int:
+    key = str(recipient.user_id)
+    if _exists(uow.session, event.id, key, "email"):
+        return 0
+    rendered = render_event(event.type, event.data, lang=recipient.language, unit=unit,
+                            at=event.occurred_at, base_url=context.base_url)
+    status, when = "pending", now
+    if pref is not None:
+        if pref.digest and event.type not in rules.NEVER_SILENCED:
+            status = "held"
+            when = rules.next_digest_at(now, hour=context.settings.digest_hour,
+                                        calendar=context.calendar)
+        else:
+            when = rules.quiet_until(now, pref.quiet_start, pref.quiet_end)
+    uow.session.add(Delivery(
+        id=uuid.uuid4(), event_id=event.id, event_type=event.type, recipient=key,
+        channel="email", user_id=recipient.user_id, unit_id=unit_id,
+        task_id=event.data.get("task_id"), address=recipient.email, subject=rendered.subject,
+        body=rendered.body, payload=None, status=status, attempts=0, next_attempt_at=when,
+        created_at=now))
+    return 1
+
+
+def webhook_payload(event: Event, delivery_id: uuid.UUID) -> dict[str, Any]:
+    """The JSON body a webhook receives (the event as we received it, plus the delivery id)."""
+    return {"delivery_id": str(delivery_id), "event": {
+        "id": str(event.id), "type": event.type, "occurred_at": event.occurred_at.isoformat(),
+        "data": {k: (str(v) if isinstance(v, uuid.UUID) or hasattr(v, "isoformat") else v)
+                 for k, v in event.data.items()}}}
+
+
+def _plan_webhooks(uow: UnitOfWork, event: Event, unit_id: uuid.UUID | None,
+                   context: OutboundContext, now: datetime) -> int:
+    units = concerned_units(event.type, event.data)
+    hooks = uow.session.execute(select(Webhook).where(Webhook.active.is_(True))).scalars()
+    planned = 0
+    for hook in hooks:
+        if event.type not in hook.event_types:
+            continue
+        if hook.unit_id is not None and hook.unit_id not in units:
+            continue
+        key = f"webhook:{hook.id}"
+        if _exists(uow.session, event.id, key, "webhook"):
+            continue
+        delivery_id = uuid.uuid4()
+        uow.session.add(Delivery(
+            id=delivery_id, event_id=event.id, event_type=event.type, recipient=key,
+            channel="webhook", webhook_id=hook.id, unit_id=unit_id,
+            task_id=event.data.get("task_id"), address=hook.url, subject=event.type,
+            body="", payload=webhook_payload(event, delivery_id), status="pending", attempts=0,
+            next_attempt_at=now, created_at=now))
+        planned += 1
+    return planned
+
+
+def make_handler(context: OutboundContext,
+                 clock: Callable[[], datetime]) -> Callable[..., None]:
+    """The consumer handler of every notified event type."""
+
+    def on_notified_event(event: Event, *, uow: UnitOfWork) -> None:
+        plan_notifications(uow=uow, event=event, context=context, now=clock())
+
+    return on_notified_event
