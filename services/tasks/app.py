@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import Flask
 
 from services.tasks.api import auth_blp, directory_blp, tasks_blp
+from services.tasks.pages import pages_blp
 from shared.db import Database
 from shared.settings import Settings
 from shared.web import create_service_app
@@ -26,4 +27,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         title="Tasks / Nhiệm vụ",
         public_endpoints={"auth.create_token"},
         clock=clock,
+        pages=[pages_blp],
     )

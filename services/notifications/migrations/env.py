@@ -1,7 +1,6 @@
 """Alembic environment of the notifications service."""
 
 from services.notifications.models import Base
-
 from shared.migrate import run_env
 
 run_env(Base.metadata)
