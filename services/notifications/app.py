@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import Flask
 
 from services.notifications.api import inbox_blp
+from services.notifications.pages import pages_blp
 from shared.db import Database
 from shared.settings import Settings
 from shared.web import create_service_app
@@ -25,4 +26,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         blueprints=[inbox_blp],
         title="Notifications / Thông báo",
         clock=clock,
+        pages=[pages_blp],
     )

@@ -78,3 +78,20 @@ def test_a_login_form_without_its_csrf_token_is_refused(page, embedded):
     response = page.request.post("/tasks/login", form={
         "username": "baocao.tphd", "password": embedded.passwords["baocao.tphd"]})
     assert response.status == 400
+
+
+def test_the_inbox_shows_unread_first_and_marks_read(page, embedded):
+    log_in(page, embedded, "baocao.tphd")
+    page.wait_for_url("**/tasks/")
+    page.click("#inbox-link")
+    page.wait_for_url("**/notifications/inbox")
+    unread = page.locator("li.message.unread")
+    before = unread.count()
+    assert before >= 1
+    assert "Công việc" in page.locator("li.message").first.inner_text()
+    unread.first.locator("button.link").click()
+    page.wait_for_url("**/notifications/inbox")
+    assert page.locator("li.message.unread").count() == before - 1
+    page.click("text=Đánh dấu tất cả đã đọc")
+    assert page.locator("li.message.unread").count() == 0
+    page.wait_for_function("document.getElementById('unread-count').textContent === '0'")
