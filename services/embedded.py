@@ -14,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from flask import Flask, render_template_string
+from flask import Flask, redirect
 
 from services.kpi.app import create_app as create_kpi_app
 from services.kpi.demo import seed_demo_reports_when_ready
@@ -40,15 +40,6 @@ from shared.settings import SERVICES, Settings
 from shared.worker import ServiceWorker
 
 log = logging.getLogger(__name__)
-
-INDEX = """<!doctype html><html lang="vi"><meta charset="utf-8">
-<title>Theo dõi thực hiện kế hoạch</title>
-<h1>Theo dõi thực hiện kế hoạch / Plan tracker</h1>
-<ul>{% for s in services %}<li>{{ s }}: <a href="/{{ s }}/healthz">healthz</a> ·
-<a href="/{{ s }}/readyz">readyz</a> · <a href="/{{ s }}/api/openapi.json">OpenAPI</a></li>
-{% endfor %}</ul>
-<p>Đăng nhập / Login: <code>POST /tasks/api/v1/auth/token</code></p></html>"""
-
 
 def demo_passwords(path: Path) -> dict[str, str]:
     """The demo accounts' passwords: reused from var/demo-accounts.json, else made up once."""
@@ -100,7 +91,7 @@ def build(settings: Settings) -> tuple[PrefixDispatcher, list[ServiceWorker], di
 
     @index.get("/")
     def home():
-        return render_template_string(INDEX, services=SERVICES)
+        return redirect("/tasks/")
 
     return PrefixDispatcher(apps, index), workers, databases
 

@@ -111,6 +111,8 @@ def install_auth(app: Flask, settings: Settings, *, public_endpoints: Iterable[s
         g.principal = None
         if request.endpoint in public or request.endpoint is None:
             return None
+        if getattr(app.view_functions.get(request.endpoint), "is_page", False):
+            return None  # pages check the cookie themselves and redirect to the login page
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else None
         token = token or request.cookies.get(COOKIE_NAME)

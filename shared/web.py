@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from flask import Blueprint as FlaskBlueprint
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask_smorest import Api, Blueprint
 from kombu import Connection
@@ -19,6 +20,7 @@ from shared.logging import (
     reset_correlation_id,
     set_correlation_id,
 )
+from shared.pages import install_pages
 from shared.settings import Settings
 
 MAX_JSON_BODY = 1 * 1024 * 1024
@@ -43,6 +45,7 @@ def create_service_app(
     public_endpoints: Iterable[str] = (),
     extra: Callable[[Flask, Api], None] | None = None,
     clock: Callable[[], datetime] | None = None,
+    pages: Iterable[FlaskBlueprint] = (),
 ) -> Flask:
     """A Flask app whose every route lives under /<service>/, with the common behaviour.
 
@@ -123,6 +126,11 @@ def create_service_app(
             reset_correlation_id(token)
 
     install_error_handlers(app)
+    pages = list(pages)
+    if pages:
+        install_pages(app, settings)
+        for blueprint in pages:
+            app.register_blueprint(blueprint)
     public = {"healthz", "readyz", "api-docs.openapi_json", *public_endpoints}
     install_auth(app, settings, public_endpoints=public)
     if extra:

@@ -9,6 +9,7 @@ from flask import Flask
 
 from services.notifications.api import inbox_blp
 from services.notifications.api_manage import manage_blp
+from services.notifications.pages import pages_blp
 from services.notifications.settings import NotificationSettings
 from shared.db import Database
 from shared.settings import Settings
@@ -34,4 +35,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         title="Notifications / Thông báo",
         clock=clock,
         extra=_extra,
+        pages=[pages_blp],
     )

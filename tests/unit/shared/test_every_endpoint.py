@@ -21,9 +21,16 @@ BAD_BODIES = [
 ]
 
 
+def _is_page(app, rule) -> bool:
+    return getattr(app.view_functions[rule.endpoint], "is_page", False)
+
+
 def _routes(apps):
+    """Every API route and method (pages are walked by their own test)."""
     for service, app in apps.items():
         for rule in app.url_map.iter_rules():
+            if _is_page(app, rule):
+                continue
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield service, app, rule, method
 
@@ -89,3 +96,17 @@ def test_an_oversized_body_is_413_problem_on_every_service(apps):
             path, data=body, content_type="application/json", headers=bearer(token))
         assert response.status_code == 413, path
         assert response.content_type == "application/problem+json"
+
+
+def test_every_page_but_login_sends_a_visitor_to_the_login_page(apps):
+    checked = 0
+    for service, app in apps.items():
+        for rule in app.url_map.iter_rules():
+            if not _is_page(app, rule) or rule.rule == "/tasks/login":
+                continue
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = app.test_client().open(_path(rule), method=method)
+                assert response.status_code == 302, (service, rule.rule, method)
+                assert response.headers["Location"].startswith("/tasks/login?next=")
+                checked += 1
+    assert checked >= 2

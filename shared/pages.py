@@ -1,0 +1,146 @@
+"""Server-rendered pages: the shared layout, cookie login, CSRF, language and date helpers.
+
+Pages use the same JWT as the APIs, in an HttpOnly, SameSite=Lax cookie valid for every
+service prefix. Texts are written in both languages where they are used (`t("vi", "en")`),
+Vietnamese first; the language comes from ?lang= (remembered in a cookie), Accept-Language,
+then the user's profile.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Flask, g, redirect, request
+from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from shared.auth import COOKIE_NAME, Principal, verify_token
+from shared.calendar import LOCAL_TZ
+from shared.errors import ApiError, request_language
+from shared.settings import Settings
+
+TEMPLATES = Path(__file__).parent / "templates"
+LOGIN_PATH = "/tasks/login"
+csrf = CSRFProtect()
+
+ROLE_NAMES = {
+    "admin": ("Quản trị hệ thống", "Administrator"),
+    "head": ("Lãnh đạo Sở", "Department head"),
+    "coordinator": ("Điều phối", "Coordinator"),
+    "reporter": ("Cán bộ báo cáo", "Reporter"),
+    "viewer": ("Theo dõi", "Viewer"),
+}
+
+
+TASK_STATUS_NAMES = {
+    "not_started": ("Chưa bắt đầu", "Not started"),
+    "in_progress": ("Đang thực hiện", "In progress"),
+    "submitted": ("Đã gửi, chờ duyệt", "Submitted"),
+    "done": ("Hoàn thành", "Done"),
+    "returned": ("Bị trả lại", "Returned"),
+    "blocked": ("Đang vướng mắc", "Blocked"),
+    "cancelled": ("Đã hủy", "Cancelled"),
+}
+
+
+def label(names: dict[str, tuple[str, str]], key: str) -> str:
+    """The name of a code (a status, a role) in the language of this request."""
+    vi, en = names.get(key, (key, key))
+    return t(vi, en)
+
+
+def t(vi: str, en: str) -> str:
+    """The text in the language of this request."""
+    return vi if request_language() == "vi" else en
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy, in Asia/Ho_Chi_Minh for moments."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LOCAL_TZ)
+        return value.strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%d/%m/%Y")
+
+
+def page_principal(settings: Settings) -> Principal | None:
+    """The user of the cookie, or None when there is no valid one."""
+    token = request.cookies.get(COOKIE_NAME)
+    if not token:
+        return None
+    try:
+        return verify_token(settings, token)
+    except ApiError:
+        return None
+
+
+def login_redirect():
+    """Send the visitor to the login page, coming back here afterwards."""
+    return redirect(f"{LOGIN_PATH}?next={quote(request.full_path.rstrip('?'))}")
+
+
+def page(view: Callable) -> Callable:
+    """A page that needs a logged-in user: visitors are sent to the login page."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        from flask import current_app
+
+        principal = page_principal(current_app.extensions["settings"])
+        if principal is None:
+            return login_redirect()
+        g.principal = principal
+        return view(*args, **kwargs)
+
+    wrapper.is_page = True
+    return wrapper
+
+
+def public_page(view: Callable) -> Callable:
+    """A page anyone may open (the login page)."""
+    view.is_page = True
+    return view
+
+
+def install_pages(app: Flask, settings: Settings) -> None:
+    """Templates, CSRF (for page forms only), cookies and helpers for a service's pages."""
+    app.secret_key = settings.secret_key
+    app.config.update(
+        WTF_CSRF_CHECK_DEFAULT=False,  # APIs use bearer tokens and JSON; forms call protect()
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=settings.is_production,
+    )
+    csrf.init_app(app)
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(str(TEMPLATES))])
+    app.jinja_env.globals.update(t=t, fmt_date=fmt_date, label=label, role_names=ROLE_NAMES,
+                                 task_status_names=TASK_STATUS_NAMES)
+
+    @app.context_processor
+    def _page_context():
+        return {"lang": request_language(), "principal": getattr(g, "principal", None)}
+
+    @app.after_request
+    def _remember_language(response):
+        chosen = request.args.get("lang")
+        if chosen in ("vi", "en"):
+            response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="Lax",
+                                path="/")
+        return response
+
+
+def set_login_cookie(response, token: str, settings: Settings) -> None:
+    """Store the access token for every service's pages (HttpOnly, SameSite=Lax)."""
+    response.set_cookie(COOKIE_NAME, token, max_age=settings.token_ttl_seconds, httponly=True,
+                        samesite="Lax", secure=settings.is_production, path="/")
+
+
+def clear_login_cookie(response) -> None:
+    """Log out: forget the access token."""
+    response.delete_cookie(COOKIE_NAME, path="/")

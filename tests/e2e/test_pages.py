@@ -1,0 +1,97 @@
+"""Pages in a real browser against the embedded default: login, home, language, logout."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.browser import launch
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, embedded):
+    context = browser.new_context(base_url=embedded.bases["tasks"], locale="vi-VN")
+    yield context.new_page()
+    context.close()
+
+
+def log_in(page, embedded, username: str) -> None:
+    page.goto("/")
+    page.fill("#username", username)
+    page.fill("#password", embedded.passwords[username])
+    page.click("button[type=submit]")
+
+
+def test_a_visitor_is_sent_to_the_login_page_in_vietnamese(page):
+    page.goto("/")
+    assert page.url.endswith("/tasks/login?next=/tasks/")
+    assert page.locator("h1").inner_text() == "Đăng nhập"
+    assert page.locator("html").get_attribute("lang") == "vi"
+
+
+def test_a_wrong_password_is_told_in_vietnamese(page):
+    page.goto("/tasks/login")
+    page.fill("#username", "baocao.tphd")
+    page.fill("#password", "sai-mat-khau")
+    page.click("button[type=submit]")
+    assert page.locator("[role=alert]").inner_text() == "Tên đăng nhập hoặc mật khẩu không đúng."
+
+
+def test_a_reporter_logs_in_sees_its_units_tasks_and_logs_out(page, embedded, tmp_path):
+    log_in(page, embedded, "baocao.tphd")
+    page.wait_for_url("**/tasks/")
+    assert "baocao.tphd" in page.locator("header").inner_text()
+    rows = page.locator("tbody tr")
+    assert rows.count() >= 5
+    assert "Thành phố Hải Dương" in page.locator("tbody").inner_text()
+    assert all("/" in cell for cell in page.locator("tbody td:nth-child(2)").all_inner_texts())
+    page.wait_for_function("document.getElementById('unread-count').textContent !== '…'")
+    page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "access_token")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    page.click("text=Đăng xuất")
+    page.wait_for_url("**/tasks/login")
+    page.goto("/tasks/")
+    assert "/tasks/login" in page.url
+
+
+def test_the_language_switch_turns_the_page_into_english_and_remembers_it(page, embedded):
+    log_in(page, embedded, "dieuphoi.sct")
+    page.wait_for_url("**/tasks/")
+    page.click("text=English")
+    assert page.locator("h1").inner_text().startswith("Welcome")
+    page.goto("/tasks/")
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_a_login_form_without_its_csrf_token_is_refused(page, embedded):
+    response = page.request.post("/tasks/login", form={
+        "username": "baocao.tphd", "password": embedded.passwords["baocao.tphd"]})
+    assert response.status == 400
+
+
+def test_the_inbox_shows_unread_first_and_marks_read(page, embedded):
+    log_in(page, embedded, "baocao.tphd")
+    page.wait_for_url("**/tasks/")
+    page.click("#inbox-link")
+    page.wait_for_url("**/notifications/inbox")
+    unread = page.locator("li.message.unread")
+    before = unread.count()
+    assert before >= 1
+    assert "Công việc" in page.locator("li.message").first.inner_text()
+    unread.first.locator("button.link").click()
+    page.wait_for_url("**/notifications/inbox")
+    assert page.locator("li.message.unread").count() == before - 1
+    page.click("text=Đánh dấu tất cả đã đọc")
+    assert page.locator("li.message.unread").count() == 0
+    page.wait_for_function("document.getElementById('unread-count').textContent === '0'")
