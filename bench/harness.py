@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
 from collections.abc import Callable
@@ -65,7 +66,8 @@ def alternate(rounds: int, contenders: list[tuple[Series, Callable[[], float]]])
 def write_results(comparisons: list[Comparison], *, name: str = "results") -> Path:
     """bench/<name>.md and bench/<name>.json."""
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, "
+               f"{platform.python_implementation()} {platform.python_version()}")
     lines = [f"# Benchmark results ({stamp})", "", f"Machine: {machine}.", "",
              "| id | what | contender | median | spread | ratio to baseline | goal | met |",
              "|---|---|---|---|---|---|---|---|"]

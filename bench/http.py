@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -91,7 +90,6 @@ def run(*, rounds: int = 3) -> list[Comparison]:
                               listing)),
             (p2_base, lambda: _wrk(f"{bare_base}/bare/items/42")),
         ])
-        time.sleep(0)
     return [
         Comparison(id="P1", title="create a task over HTTP (validation, auth, audit, outbox)",
                    ours=p1, baselines=[p1_base], goal="≥ 0.5× bare insert", goal_ratio=0.5,
