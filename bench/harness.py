@@ -43,8 +43,9 @@ class Comparison:
     ours: Series
     baselines: list[Series]
     goal: str
-    goal_ratio: float | None = None  # ours / first baseline must reach this
+    goal_ratio: float | None = None  # ours / first baseline must reach (or stay under) this
     notes: list[str] = field(default_factory=list)
+    higher_is_better: bool = True
 
     def ratio(self, baseline: Series) -> float:
         return self.ours.median / baseline.median if baseline.median else float("inf")
@@ -53,7 +54,8 @@ class Comparison:
     def met(self) -> bool | None:
         if self.goal_ratio is None or not self.baselines:
             return None
-        return self.ratio(self.baselines[0]) >= self.goal_ratio
+        ratio = self.ratio(self.baselines[0])
+        return ratio >= self.goal_ratio if self.higher_is_better else ratio <= self.goal_ratio
 
 
 def alternate(rounds: int, contenders: list[tuple[Series, Callable[[], float]]]) -> None:

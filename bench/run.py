@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import http, p3_relay
+from bench import http, p3_relay, p7_memory
 from bench.harness import write_results
 
-BENCHMARKS = {"P1+P2": http.run, "P3": p3_relay.run}
+BENCHMARKS = {"P1+P2": http.run, "P3": p3_relay.run, "P7": p7_memory.run}
 
 
 def main(argv: list[str] | None = None) -> int:
