@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-unit test-integration test-e2e lint migrate clean-var install
+.PHONY: run test test-unit test-integration test-e2e lint migrate clean-var install bench
 
 run: $(STAMP)
 	$(PY) -m services.embedded
@@ -21,6 +21,10 @@ test-integration: $(STAMP)
 
 test-e2e: $(STAMP)
 	$(PYTEST) tests/e2e
+
+bench: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) -m bench.run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check shared services tests

@@ -1,0 +1,1 @@
+"""Benchmarks: each pair runs in the same process run, alternating, and reports ratios."""

@@ -1,0 +1,92 @@
+"""Alternating rounds, medians, spread and ratios; results as Markdown and JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).resolve().parent
+
+
+@dataclass
+class Series:
+    """Repeated measurements of one contender, in its unit (higher is better unless said)."""
+
+    name: str
+    unit: str
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def spread(self) -> float:
+        """Half the range around the median, as a share of it."""
+        if len(self.values) < 2 or not self.median:
+            return 0.0
+        return (max(self.values) - min(self.values)) / 2 / self.median
+
+
+@dataclass
+class Comparison:
+    """One benchmark: ours against a baseline measured in the same run."""
+
+    id: str
+    title: str
+    ours: Series
+    baselines: list[Series]
+    goal: str
+    goal_ratio: float | None = None  # ours / first baseline must reach (or stay under) this
+    notes: list[str] = field(default_factory=list)
+    higher_is_better: bool = True
+
+    def ratio(self, baseline: Series) -> float:
+        return self.ours.median / baseline.median if baseline.median else float("inf")
+
+    @property
+    def met(self) -> bool | None:
+        if self.goal_ratio is None or not self.baselines:
+            return None
+        ratio = self.ratio(self.baselines[0])
+        return ratio >= self.goal_ratio if self.higher_is_better else ratio <= self.goal_ratio
+
+
+def alternate(rounds: int, contenders: list[tuple[Series, Callable[[], float]]]) -> None:
+    """Run every contender once per round, in turn, appending each measurement."""
+    for _ in range(rounds):
+        for series, measure in contenders:
+            series.values.append(measure())
+
+
+def write_results(comparisons: list[Comparison], *, name: str = "results") -> Path:
+    """bench/<name>.md and bench/<name>.json."""
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, "
+               f"{platform.python_implementation()} {platform.python_version()}")
+    lines = [f"# Benchmark results ({stamp})", "", f"Machine: {machine}.", "",
+             "| id | what | contender | median | spread | ratio to baseline | goal | met |",
+             "|---|---|---|---|---|---|---|---|"]
+    for c in comparisons:
+        lines.append(f"| {c.id} | {c.title} | ours | {c.ours.median:,.1f} {c.ours.unit} | "
+                     f"±{c.ours.spread:.0%} | | {c.goal} | "
+                     f"{'yes' if c.met else 'no' if c.met is False else '—'} |")
+        for b in c.baselines:
+            lines.append(f"| | | {b.name} | {b.median:,.1f} {b.unit} | ±{b.spread:.0%} | "
+                         f"{c.ratio(b):.2f}× | | |")
+    for c in comparisons:
+        for note in c.notes:
+            lines.append(f"\n- {c.id}: {note}")
+    md = RESULTS_DIR / f"{name}.md"
+    md.write_text("\n".join(lines) + "\n", "utf-8")
+    payload = {"generated_at": stamp, "machine": machine, "comparisons": [
+        {**asdict(c), "ours_median": c.ours.median, "met": c.met,
+         "ratios": {b.name: c.ratio(b) for b in c.baselines}} for c in comparisons]}
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(payload, indent=2), "utf-8")
+    return md
