@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@lru_cache(maxsize=64)
+def public_holidays(year: int) -> frozenset[date]:
+    """Vietnam's public holidays of a year, computed once (lunar dates are costly)."""
+    return frozenset(holidays.country_holidays("VN", years=year))
 
 
 @dataclass(frozen=True)
@@ -24,7 +31,7 @@ class WorkCalendar:
             return True
         if day.weekday() >= 5 or day in self.extra_days_off:
             return False
-        return day not in holidays.country_holidays("VN", years=day.year)
+        return day not in public_holidays(day.year)
 
     def next_working_day(self, day: date) -> date:
         """The day itself if it is a working day, else the first working day after it."""

@@ -5,9 +5,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-
-import holidays
 
 from shared.calendar import LOCAL_TZ, WorkCalendar, effective_deadline, local_date
 
@@ -66,21 +63,9 @@ def timeliness(*, status: str, effective: date, completed_at: datetime | None,
 TIMELINESS_VALUES = ("done_on_time", "done_late", "open_within_deadline", "overdue", "cancelled")
 
 
-@lru_cache(maxsize=64)
-def _vn_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("VN", years=year))
-
-
 @dataclass(frozen=True)
 class FastCalendar(WorkCalendar):
-    """WorkCalendar with the public holidays of each year computed once (the scanner asks a lot)."""
-
-    def is_working_day(self, day: date) -> bool:
-        if day in self.makeup_working_days:
-            return True
-        if day.weekday() >= 5 or day in self.extra_days_off:
-            return False
-        return day not in _vn_holidays(day.year)
+    """WorkCalendar that can also count working days (the scanner's offsets)."""
 
     def add_working_days(self, day: date, count: int) -> date:
         """The working day `count` working days after (count < 0: before) `day`."""
