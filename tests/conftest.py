@@ -6,6 +6,9 @@ import pytest
 
 from tests.helpers import settings_for_tests
 
+# The SMTP sink and webhook receiver fixtures serve the unit and integration tiers alike.
+pytest_plugins = ["tests.unit.notifications.sinks"]
+
 
 @pytest.fixture
 def settings():

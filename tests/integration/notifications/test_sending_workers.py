@@ -23,7 +23,6 @@ from shared.messaging.publisher import AmqpConfirmPublisher, OutgoingMessage
 from shared.messaging.topology import declare_all
 from tests import helpers
 from tests.e2e.processes import Process, eventually, python
-from tests.unit.notifications.sinks import SmtpSink, WebhookReceiver
 
 pytestmark = pytest.mark.integration
 UNIT = uuid.UUID("00000000-0000-0000-0000-00000000b001")
@@ -40,18 +39,6 @@ def db_url() -> Iterator[str]:
     helpers.drop_pg_database(url)
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver().start()
-    yield server
-    server.stop()
 
 
 def _prepare(db_url: str, amqp_url: str, hook_url: str) -> None:

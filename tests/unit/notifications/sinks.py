@@ -6,11 +6,13 @@ import email
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -125,3 +127,19 @@ class WebhookReceiver:
         """The Idempotency-Key of every call, in order."""
         with self.lock:
             return [c.headers.get("Idempotency-Key", "") for c in self.calls]
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server on a free port, for the test."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    """A real HTTP receiver of webhook calls on a free port, for the test."""
+    server = WebhookReceiver().start()
+    yield server
+    server.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -32,23 +31,11 @@ from tests.unit.notifications.sending import (
     reminder,
     sender_for,
 )
-from tests.unit.notifications.sinks import SmtpSink, WebhookReceiver
+from tests.unit.notifications.sinks import WebhookReceiver
 
 REPORTER, COORDINATOR = PEOPLE["baocao.tuky"], PEOPLE["dieuphoi.tuky"]
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
