@@ -140,6 +140,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{target_max} also counts as achieved); on track if ≥ {expected} (expected for {year} "
         "on the straight line from {baseline} in {baseline_year} to {target_min} in "
         "{target_year}); at risk if ≥ {risk}; otherwise off track; no data without reports."),
+    "kpi_page_year_invalid": (
+        "Năm không hợp lệ (từ 2000 đến 2100).", "The year is not valid (2000 to 2100)."),
+    "kpi_page_upload_values_lost": (
+        "Không đọc được số liệu cần lưu; hãy tải tệp lên lại.",
+        "The values to save could not be read; upload the file again."),
 }
 
 register_messages(MESSAGES)
