@@ -122,6 +122,7 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("giamdoc.sct", "head", "SCT", "Giám đốc Sở Công Thương"),
     ("dieuphoi.sct", "coordinator", "SCT", "Chuyên viên điều phối Sở Công Thương"),
     ("baocao.tphd", "reporter", "TP-HAIDUONG", "Cán bộ báo cáo TP Hải Dương"),
+    ("baocao.chilinh", "reporter", "TP-CHILINH", "Cán bộ báo cáo TP Chí Linh"),
     ("xem.skhcn", "viewer", "SKHCN", "Cán bộ Sở Khoa học và Công nghệ"),
 ]
 

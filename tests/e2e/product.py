@@ -21,6 +21,7 @@ DEMO_USERS = [
     ("giamdoc.sct", "head", "SCT", "Giám đốc Sở Công Thương"),
     ("dieuphoi.sct", "coordinator", "SCT", "Chuyên viên điều phối"),
     ("baocao.tphd", "reporter", "TP-HAIDUONG", "Cán bộ báo cáo TP Hải Dương"),
+    ("baocao.chilinh", "reporter", "TP-CHILINH", "Cán bộ báo cáo TP Chí Linh"),
     ("xem.skhcn", "viewer", "SKHCN", "Cán bộ Sở KH&CN"),
 ]
 
