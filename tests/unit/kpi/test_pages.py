@@ -212,3 +212,33 @@ def test_the_report_page_shows_last_years_value_beside_each_field(world):
     html = client.get("/kpi/reports/new?year=2019").get_data(as_text=True)
     previous = re.search(r'id="p-facilities_cp_potential">(.*?)</p>', html, re.S).group(1)
     assert "Năm 2018" in previous and ">100<" in previous
+
+
+def test_kpi_home_sends_a_reporter_to_its_reports_and_the_head_to_the_dashboard(world):
+    assert page_client(world, "D1", "reporter").get("/kpi/").headers["Location"] == \
+        "/kpi/reports"
+    assert page_client(world, "SCT", "head").get("/kpi/").headers["Location"] == \
+        "/kpi/dashboard"
+    assert page_client(world, "SCT", "coordinator").get("/kpi/").headers["Location"] == \
+        "/kpi/dashboard"
+
+
+def test_the_dashboard_speaks_english_on_switch_and_a_viewer_sees_no_review_buttons(world):
+    submitted_report(world)
+    html = page_client(world, "SCT", "head").get("/kpi/dashboard?year=2019&lang=en") \
+        .get_data(as_text=True)
+    assert "Cleaner-production KPIs in 2019" in html and "Reports waiting for approval" in html
+    assert "Chưa có dữ liệu" not in html
+    viewer = page_client(world, "D2", "viewer").get("/kpi/dashboard?year=2019")
+    assert viewer.status_code == 200
+    assert "/approve" not in viewer.get_data(as_text=True)
+
+
+def test_an_indicator_page_explains_the_status_with_the_reports_behind_it(world):
+    submitted_report(world)
+    html = page_client(world, "SCT", "head").get("/kpi/indicators/AWARE?year=2019") \
+        .get_data(as_text=True)
+    assert "Các báo cáo được tính (1)" in html and "Đơn vị D1" in html
+    assert "(70 / 100)" in html
+    assert page_client(world, "SCT", "head").get("/kpi/indicators/NOPE?year=2019") \
+        .status_code == 404
