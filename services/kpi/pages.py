@@ -7,6 +7,7 @@ the fields it names, a report of another unit is the 404 page.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request
@@ -156,6 +157,22 @@ def _refused(exc: ApiError, **form: Any):
     return _render_form(errors=errors, general=general, status=exc.status, **form)
 
 
+def _save_form(form: dict[str, Any], save: Callable[[Any, dict[str, Any], bool], uuid.UUID]):
+    """Read the typed values and run `save(uow, values, submit)` in one transaction; any
+    problem goes back to the form beside its field, with nothing written."""
+    submit = request.form.get("action") == "submit"
+    values, problems = parse_values(request.form, complete=submit)
+    if problems:
+        return _render_form(errors=field_texts(problems, request_language()), status=422, **form)
+    try:
+        with current_db().uow() as uow:
+            report_id = save(uow, values, submit)
+            uow.commit()
+    except ApiError as exc:
+        return _refused(exc, **form)
+    return redirect(f"/kpi/reports/{report_id}?saved={'submitted' if submit else 'draft'}")
+
+
 @pages_blp.post("/kpi/reports/new")
 @page
 def create_report():
@@ -163,22 +180,14 @@ def create_report():
     csrf.protect()
     principal = current_principal()
     year = year_arg(request.form.get("year"), local_date(current_time()).year)
-    submit = request.form.get("action") == "submit"
-    form = {"year": year, "unit_id": principal.unit_id, "report": None,
-            "typed": dict(request.form)}
-    values, problems = parse_values(request.form, complete=submit)
-    if problems:
-        return _render_form(errors=field_texts(problems, request_language()), status=422, **form)
-    try:
-        with current_db().uow() as uow:
-            report = service.create_report(uow=uow, principal=principal, year=year,
-                                           values=values, submit=submit, now=current_time(),
-                                           config=kpi_settings())
-            uow.commit()
-            report_id = report.id
-    except ApiError as exc:
-        return _refused(exc, **form)
-    return redirect(f"/kpi/reports/{report_id}?saved={'submitted' if submit else 'draft'}")
+
+    def save(uow, values: dict[str, Any], submit: bool) -> uuid.UUID:
+        return service.create_report(uow=uow, principal=principal, year=year, values=values,
+                                     submit=submit, now=current_time(),
+                                     config=kpi_settings()).id
+
+    return _save_form({"year": year, "unit_id": principal.unit_id, "report": None,
+                       "typed": dict(request.form)}, save)
 
 
 def own_editable(principal, report) -> bool:
@@ -246,25 +255,18 @@ def update_report(report_id: uuid.UUID):
     csrf.protect()
     principal = current_principal()
     config = kpi_settings()
-    submit = request.form.get("action") == "submit"
     with current_db().uow() as uow:
         view = service.report_view(service.get_report(uow=uow, principal=principal,
                                                       report_id=report_id, config=config))
-    form = {"year": view["year"], "unit_id": view["unit_id"], "report": view,
-            "typed": dict(request.form)}
-    values, problems = parse_values(request.form, complete=submit)
-    if problems:
-        return _render_form(errors=field_texts(problems, request_language()), status=422, **form)
-    try:
-        with current_db().uow() as uow:
-            now = current_time()
-            service.update_report(uow=uow, principal=principal, report_id=report_id,
-                                  values=values, now=now, facilities=view["facilities"],
+
+    def save(uow, values: dict[str, Any], submit: bool) -> uuid.UUID:
+        now = current_time()
+        service.update_report(uow=uow, principal=principal, report_id=report_id, values=values,
+                              now=now, facilities=view["facilities"], config=config)
+        if submit:
+            service.submit_report(uow=uow, principal=principal, report_id=report_id, now=now,
                                   config=config)
-            if submit:
-                service.submit_report(uow=uow, principal=principal, report_id=report_id,
-                                      now=now, config=config)
-            uow.commit()
-    except ApiError as exc:
-        return _refused(exc, **form)
-    return redirect(f"/kpi/reports/{report_id}?saved={'submitted' if submit else 'draft'}")
+        return report_id
+
+    return _save_form({"year": view["year"], "unit_id": view["unit_id"], "report": view,
+                       "typed": dict(request.form)}, save)
