@@ -201,21 +201,15 @@ def own_editable(principal, report) -> bool:
 def report_page(report_id: uuid.UUID):
     """The form while the unit may edit its report; otherwise the report with its history."""
     principal = current_principal()
-    config = kpi_settings()
     with current_db().uow() as uow:
         report = service.get_report(uow=uow, principal=principal, report_id=report_id,
-                                    config=config)
+                                    config=kpi_settings())
+        editable = own_editable(principal, report)
         view = service.report_view(report)
-        if own_editable(principal, report):
-            editable = True
-        else:
-            editable = False
-            detail = _detail(uow, principal, report, config)
     if editable:
         return _render_form(year=view["year"], unit_id=view["unit_id"], report=view,
                             typed=_typed(view["values"]))
-    return render_template("kpi/report_detail.html", report=view, **detail,
-                           error=None, reason="")
+    return render_detail(report_id, error=None, reason="", status=200)
 
 
 def _detail(uow, principal, report, config) -> dict[str, Any]:
