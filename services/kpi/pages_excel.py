@@ -36,7 +36,7 @@ def template():
 
 
 def _upload_page(*, status: int = 200, **context: Any):
-    defaults = {"check": None, "general": [], "year": request.values.get("year", ""),
+    defaults = {"check": None, "general": [], "year": request.args.get("year", ""),
                 "current": {}}
     return render_template("kpi/upload.html", **{**defaults, **context}), status
 
@@ -54,13 +54,13 @@ def upload_form():
 @page
 def upload():
     """Check an uploaded template without saving it, and show what would be saved."""
-    csrf.protect()
     lang = request_language()
     try:
-        upload_file = request.files.get("file")
+        upload_file = request.files.get("file")  # reads the body: it may be over the limit
     except RequestEntityTooLarge:
         return _upload_page(general=[message("kpi_upload_too_big", lang, max="1 MiB")],
                             status=413)
+    csrf.protect()
     if upload_file is None or not upload_file.filename:
         return _upload_page(general=[message("kpi_upload_file_required", lang)], status=422)
     data = upload_file.read(kpi_settings().max_upload_bytes + 1)

@@ -140,6 +140,10 @@ def test_the_reporter_reads_the_reason_in_the_inbox_and_sends_the_report_again(
     expect(head.locator("h1")).to_contain_text("AWARE")
     assert "80%" in head.locator("p", has_text="Giá trị toàn tỉnh").inner_text()  # 32 of 40
     screenshot(head, "kpi-indicator")
+    head.set_viewport_size({"width": 390, "height": 844})
+    head.goto(f"/kpi/dashboard?year={YEAR}")
+    assert head.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(head, "kpi-dashboard-phone")
     head.context.close()
 
 

@@ -242,3 +242,30 @@ def test_an_indicator_page_explains_the_status_with_the_reports_behind_it(world)
     assert "(70 / 100)" in html
     assert page_client(world, "SCT", "head").get("/kpi/indicators/NOPE?year=2019") \
         .status_code == 404
+
+
+def test_the_head_approves_from_the_dashboard_and_comes_back_to_it(world):
+    report_id = submitted_report(world)
+    head = page_client(world, "SCT", "head")
+    token = csrf_token(head, "/kpi/dashboard?year=2019")
+    response = head.post(f"/kpi/reports/{report_id}/approve", data={
+        "csrf_token": token, "next": "/kpi/dashboard?year=2019"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/kpi/dashboard?year=2019&done=approved"
+    assert world.count(Report.__table__, status="approved") == 1
+    html = head.get("/kpi/dashboard?year=2019&done=approved").get_data(as_text=True)
+    assert "Đã duyệt báo cáo." in html and "Không có báo cáo nào chờ duyệt." in html
+    again = head.post(f"/kpi/reports/{report_id}/approve", data={"csrf_token": token})
+    assert again.status_code == 409  # told on the report page, not a raw error
+    assert "chỉ duyệt được báo cáo đã gửi" in again.get_data(as_text=True)
+
+
+def test_a_file_over_the_size_limits_is_told_with_the_limit(world):
+    client = page_client(world, "D1", "reporter")
+    token = csrf_token(client, "/kpi/reports/upload")
+    for size, limit in ((600 * 1024, "512 KiB"), (1100 * 1024, "1 MiB")):
+        response = client.post("/kpi/reports/upload", data={
+            "csrf_token": token, "file": (io.BytesIO(b"x" * size), "big.xlsx")},
+            content_type="multipart/form-data")
+        assert response.status_code == 413, size
+        assert f"Tệp quá lớn (tối đa {limit})." in response.get_data(as_text=True)
