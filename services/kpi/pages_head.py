@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request
@@ -66,22 +67,20 @@ def dashboard():
                            done=request.args.get("done"))
 
 
-@head_pages_blp.post("/kpi/reports/<uuid:report_id>/approve")
-@page
-def approve(report_id: uuid.UUID):
-    """Approve a submitted report, then go back where the button was."""
-    csrf.protect()
+def _review(report_id: uuid.UUID, done: str, act: Callable[[Any], object], reason: str = ""):
+    """Run a review step in one transaction and go back where its button was; a refusal is
+    shown on the report page beside the review form."""
     try:
         with current_db().uow() as uow:
-            service.approve_report(uow=uow, principal=current_principal(), report_id=report_id,
-                                   now=current_time(), config=kpi_settings())
+            act(uow)
             uow.commit()
     except ApiError as exc:
         if exc.status == 404:
             raise
         general, _ = api_error_texts(exc, request_language())
-        return render_detail(report_id, error=" ".join(general), reason="", status=exc.status)
-    return redirect(_with_done(request.form.get("next"), report_id, "approved"), 303)
+        return render_detail(report_id, error=" ".join(general), reason=reason,
+                             status=exc.status)
+    return redirect(_with_done(request.form.get("next"), report_id, done), 303)
 
 
 def _with_done(target: str | None, report_id: uuid.UUID, done: str) -> str:
@@ -90,29 +89,31 @@ def _with_done(target: str | None, report_id: uuid.UUID, done: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}done={done}"
 
 
+@head_pages_blp.post("/kpi/reports/<uuid:report_id>/approve")
+@page
+def approve(report_id: uuid.UUID):
+    """Approve a submitted report."""
+    csrf.protect()
+    return _review(report_id, "approved", lambda uow: service.approve_report(
+        uow=uow, principal=current_principal(), report_id=report_id, now=current_time(),
+        config=kpi_settings()))
+
+
 @head_pages_blp.post("/kpi/reports/<uuid:report_id>/return")
 @page
 def return_report(report_id: uuid.UUID):
     """Return a report with the reason to fix it; without a reason, say so beside the field."""
     csrf.protect()
-    lang = request_language()
     reason = request.form.get("reason", "").strip()
     try:
         body = ReturnRequest().load({"reason": reason})
-        with current_db().uow() as uow:
-            service.return_report(uow=uow, principal=current_principal(), report_id=report_id,
-                                  now=current_time(), config=kpi_settings(), **body)
-            uow.commit()
-    except ApiError as exc:
-        if exc.status == 404:
-            raise
-        general, _ = api_error_texts(exc, lang)
-        return render_detail(report_id, error=" ".join(general), reason=reason,
-                             status=exc.status)
     except ValidationError as exc:  # the reason is missing or too short
+        lang = request_language()
         text = " ".join(e["messages"][lang] for e in flatten_errors(exc.messages))
         return render_detail(report_id, error=text, reason=reason, status=422)
-    return redirect(_with_done(request.form.get("next"), report_id, "returned"), 303)
+    return _review(report_id, "returned", lambda uow: service.return_report(
+        uow=uow, principal=current_principal(), report_id=report_id, now=current_time(),
+        config=kpi_settings(), **body), reason=reason)
 
 
 @head_pages_blp.get("/kpi/indicators/<string:code>")
