@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -39,6 +40,19 @@ TRANSITION_NAMES = {
 REASON_REQUIRED = ("returned", "blocked")
 
 
+BAD_DAY = ("Ngày không hợp lệ; dùng dạng dd/mm/yyyy.", "Not a valid date; use dd/mm/yyyy.")
+DATE_FIELDS = ("deadline", "deadline_from", "deadline_to", "doc_date")
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def iso_day(text: str) -> str:
+    """A dd/mm/yyyy date as ISO, which the schemas read; other text is left for them to refuse."""
+    match = _DAY_MONTH_YEAR.match(text.strip())
+    if match is None:
+        return text.strip()
+    return f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
+
+
 def field_messages(messages: Any) -> dict[str, str]:
     """marshmallow or service field errors as {field: text in the request's language}."""
     lang = request_language()
@@ -46,6 +60,8 @@ def field_messages(messages: Any) -> dict[str, str]:
     for error in flatten_errors(messages):
         field = error["field"].split(".")[0]
         text = error["messages"][lang]
+        if field in DATE_FIELDS and error["messages"]["en"] == "Not a valid date.":
+            text = t(*BAD_DAY)  # the pages ask for dd/mm/yyyy, not the API's ISO dates
         out[field] = f"{out[field]} {text}" if field in out else text
     return out
 

@@ -10,11 +10,16 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from services.tasks import planning, service
-from services.tasks.page_helpers import error_text, field_messages, install_page_support
+from services.tasks.page_helpers import (
+    error_text,
+    field_messages,
+    install_page_support,
+    iso_day,
+)
 from services.tasks.schemas import DutyIn
 from shared.auth import Principal, current_principal
 from shared.errors import ApiError, not_found
-from shared.pages import csrf, page, t
+from shared.pages import csrf, fmt_date, page, t
 from shared.web import current_db, current_time
 
 duty_pages_blp = Blueprint("duty_pages", __name__, template_folder="templates")
@@ -84,6 +89,8 @@ def duty_input(form: MultiDict, *, one_off_deadline: bool = True
     """
     data: dict[str, Any] = {k: form.get(k, "").strip() for k in TEXT_FIELDS}
     data = {k: v for k, v in data.items() if v}
+    if "doc_date" in data:
+        data["doc_date"] = iso_day(data["doc_date"])
     data["coordinating_unit_ids"] = form.getlist("coordinating_unit_ids")
     data["kpi_codes"] = [c.strip().upper() for c in form.get("kpi_codes", "").split(",")
                          if c.strip()]
@@ -91,7 +98,7 @@ def duty_input(form: MultiDict, *, one_off_deadline: bool = True
     if form.get("schedule") == "recurring":
         data["rrule"], errors = rule_from_form(form)
     elif form.get("deadline", "").strip():
-        data["deadline"] = form.get("deadline", "").strip()
+        data["deadline"] = iso_day(form.get("deadline", ""))
     elif one_off_deadline:
         errors["deadline"] = t("Cần hạn hoàn thành cho nhiệm vụ một lần.",
                                "A one-off duty needs a deadline.")
@@ -132,6 +139,8 @@ def duty_list():
         duties = planning.list_duties(uow=uow, plan_id=plan.id) if plan else []
         units = {u.id: u for u in service.list_units(uow=uow)}
         rows = [planning.duty_data(d) for d in duties]
+        for row in rows:
+            row["coordinating_codes"] = sorted(units[u].code for u in row["coordinating_unit_ids"])
     return render_template("tasks/duties.html", plans=plans, plan=plan, duties=rows,
                            units=units, created=request.args.get("saved"))
 
@@ -185,6 +194,7 @@ def _duty_form(duty) -> MultiDict:
     """The form of an existing duty."""
     data = planning.duty_data(duty)
     form = MultiDict({k: "" if data.get(k) is None else str(data[k]) for k in TEXT_FIELDS})
+    form["doc_date"] = fmt_date(duty.doc_date)
     form.setlist("coordinating_unit_ids", [str(u) for u in data["coordinating_unit_ids"]])
     form["kpi_codes"] = ", ".join(data["kpi_codes"])
     form["schedule"] = "recurring" if duty.rrule else "one_off"

@@ -18,6 +18,7 @@ from services.tasks.page_helpers import (
     DUE_SOON_DAYS,
     field_messages,
     install_page_support,
+    iso_day,
     shown_timeliness,
     unit_names,
 )
@@ -33,6 +34,7 @@ PAGE_SIZE = 25
 FILTERS = ("q", "unit_id", "status", "timeliness", "deadline_from", "deadline_to", "kpi_code",
            "sort", "page")
 TIMELINESS_CHOICES = (*TIMELINESS_VALUES[:3], "due_soon", *TIMELINESS_VALUES[3:])
+PER_DAY = 5  # tasks shown in a day's cell; the rest through a link to the table
 MAX_CALENDAR_TASKS = 2000  # a month of one province is far fewer; the page says if cut
 
 
@@ -49,6 +51,9 @@ def _load_filters(raw: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
 def table_filters(today: date) -> tuple[dict[str, Any], dict[str, str]]:
     """The table's filters from the query string, with "due soon" as a deadline window."""
     raw = {k: v.strip() for k in FILTERS if (v := request.args.get(k, "")).strip()}
+    for key in ("deadline_from", "deadline_to"):
+        if key in raw:
+            raw[key] = iso_day(raw[key])
     due_soon = raw.get("timeliness") == "due_soon"
     if due_soon:
         raw["timeliness"] = "open_within_deadline"
@@ -137,7 +142,7 @@ def calendar_month():
         "tasks/calendar.html", weeks=weeks, by_day=by_day, year=year, month=month,
         today=today, units=units, unit_choices=sorted(units.values(), key=lambda u: u.code),
         unit_id=unit_id, previous=_shifted(year, month, -1), following=_shifted(year, month, 1),
-        truncated=total > len(tasks), feeds=feeds)
+        truncated=total > len(tasks), feeds=feeds, per_day=PER_DAY)
 
 
 @task_pages_blp.post("/tasks/calendar/feeds")

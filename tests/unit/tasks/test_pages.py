@@ -169,7 +169,12 @@ def test_the_table_filters_by_unit_status_kpi_and_words_without_diacritics(world
     assert "Tìm thấy 0 công việc" in none
     bad = browser.get("/tasks/tasks?deadline_from=31-12-2020&status=zzz")
     assert bad.status_code == 200 and "Tìm thấy 2 công việc" in _text(bad)
-    assert 'id="deadline_from-error"' in _text(bad) and 'id="status-error"' in _text(bad)
+    assert 'id="deadline_from-error">Ngày không hợp lệ; dùng dạng dd/mm/yyyy.' in _text(bad)
+    assert 'id="status-error"' in _text(bad)
+    window = _text(browser.get("/tasks/tasks?deadline_from=01/01/2030&deadline_to=6/1/2030"))
+    assert "Tìm thấy 0 công việc" in window  # 05/01/2030 is a Saturday: 07/01 counts
+    window = _text(browser.get("/tasks/tasks?deadline_from=07/01/2030&deadline_to=07/01/2030"))
+    assert "Tìm thấy 2 công việc" in window
     reporter = _text(Browser(app).log_in("rep2").get("/tasks/tasks"))
     assert "Tìm thấy 1 công việc" in reporter and "Hà Nội" not in reporter
 
@@ -233,8 +238,17 @@ def test_a_one_off_duty_needs_a_deadline_and_an_edit_changes_title_and_rule(worl
             "lead_unit_id": str(world.units["SCT"]), "schedule": "one_off"}
     missing = browser.post("/tasks/duties/new", form)
     assert missing.status_code == 422 and 'id="deadline-error"' in _text(missing)
-    assert browser.post("/tasks/duties/new", {**form, "deadline": "2031-06-30"}
-                        ).status_code == 303
+    bad_day = browser.post("/tasks/duties/new", {**form, "deadline": "31/06/2031"})
+    assert 'id="deadline-error">Ngày không hợp lệ; dùng dạng dd/mm/yyyy.' in _text(bad_day)
+    assert 'value="31/06/2031"' in _text(bad_day)
+    assert browser.post("/tasks/duties/new", {**form, "deadline": "30/06/2031",
+                                              "doc_date": "15/03/2030"}).status_code == 303
+    with world.db.uow() as uow:
+        one_off = uow.session.execute(select(Duty).where(Duty.code == "T1")).scalar_one()
+        assert one_off.doc_date == date(2030, 3, 15)
+        assert [t.deadline for t in uow.session.execute(
+            select(Task).where(Task.duty_id == one_off.id)).scalars()] == [date(2031, 6, 30)]
+    assert 'value="15/03/2030"' in _text(browser.get(f"/tasks/duties/{one_off.id}/edit"))
     recurring = {**form, "code": "T2", "schedule": "recurring", "freq": "QUARTERLY",
                  "by_month": "3", "by_day": "15", "until_year": "2030"}
     assert browser.post("/tasks/duties/new", recurring).status_code == 303
