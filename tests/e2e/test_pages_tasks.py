@@ -179,3 +179,27 @@ def test_a_reporter_sees_only_its_unit_acts_on_its_task_and_gets_404_for_another
     expect(page.locator("h1")).to_have_text("Không tìm thấy trang")
     expect(page.locator("[role=alert]")).to_have_text("Không tìm thấy công việc.")
     screenshot(page, "tasks-404")
+
+
+def test_the_pages_fit_a_phone_screen(browser, embedded):
+    context = browser.new_context(base_url=embedded.bases["tasks"], locale="vi-VN",
+                                  viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        log_in(page, embedded, "dieuphoi.sct")
+        page.goto("/tasks/tasks?q=tap+huan")
+        first_task = page.locator("#task-table tbody a").first.get_attribute("href")
+        for name, path in (("table", "/tasks/tasks?q=tap+huan"), ("task", first_task),
+                           ("calendar", "/tasks/calendar?month=2020-12"),
+                           ("duties", page.locator("header nav a", has_text="Nhiệm vụ")
+                            .get_attribute("href"))):
+            page.goto(path)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            screenshot(page, f"tasks-phone-{name}")
+            wide = page.evaluate("""[...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+                .map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 5)""")
+            assert overflow <= 0, (name, overflow, wide)
+    finally:
+        context.close()
