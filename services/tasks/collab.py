@@ -225,7 +225,7 @@ def feed_ics(*, uow: UnitOfWork, token: str, now: datetime, base_url: str) -> st
             f"DTEND;VALUE=DATE:{(day + timedelta(days=1)).strftime('%Y%m%d')}",
             f"SUMMARY:{_escape(summary)}",
             f"DESCRIPTION:{_escape('Hạn: ' + day.strftime('%d/%m/%Y') + '. ' + task.description)}",
-            f"URL:{base_url.rstrip('/')}/tasks/api/v1/tasks/{task.id}",
+            f"URL:{base_url.rstrip('/')}/tasks/tasks/{task.id}",  # the task's page
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]
