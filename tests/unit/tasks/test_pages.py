@@ -279,3 +279,52 @@ def test_only_managers_open_the_duty_pages(world, app):
     assert Browser(app).log_in("coord").get(
         f"/tasks/duties/new?plan_id={uuid.uuid4()}").status_code == 404
     assert Browser(app).log_in("coord").get("/tasks/duties/new?plan_id=zzz").status_code == 404
+
+
+def test_the_pages_speak_english_when_asked(world, app):
+    task_id = _task(world)
+    browser = Browser(app).log_in("rep1")
+    table = _text(browser.client.get("/tasks/tasks?lang=en"))
+    assert "<h1>Tasks</h1>" in table and "Found 1 task" in table
+    refused = browser.client.post(f"/tasks/tasks/{task_id}/transition", data={
+        "to": "done", "csrf_token": browser.token()})
+    assert "You may not move this task from 'Not started' to 'Done'." in _text(refused)
+
+
+BAD_QUERIES = ["page=0", "page=abc", "page=99999999999", "unit_id=nope", "sort=zzz",
+               "timeliness=late", "kpi_code=" + "K" * 40, "q=" + "x" * 300,
+               "deadline_from=99/99/9999", "deadline_to=2020-13-01", "month=2020-13",
+               "month=abc", "plan_id=nope"]
+
+
+def test_no_bad_input_makes_a_page_fail(world, app):
+    plan_id = _plan(world)
+    task_id = _task(world)
+    browser = Browser(app).log_in("coord")
+    for path in ("/tasks/tasks", "/tasks/calendar", "/tasks/duties", f"/tasks/tasks/{task_id}",
+                 f"/tasks/duties/new?plan_id={plan_id}&"):
+        for query in BAD_QUERIES:
+            response = browser.get(f"{path}{'&' if '?' in path else '?'}{query}")
+            assert response.status_code < 500 and response.mimetype == "text/html", (path, query)
+    posts = [
+        (f"/tasks/tasks/{task_id}/transition", {"to": "x" * 100, "reason": "y" * 5000}),
+        (f"/tasks/tasks/{task_id}/comments", {"body": "z" * 6000}),
+        ("/tasks/duties/new", {"plan_id": plan_id, "code": "C" * 40, "title": "t",
+                               "lead_unit_id": "nope", "coordinating_unit_ids": ["x", ""],
+                               "schedule": "recurring", "by_day": "-1", "by_month": "x",
+                               "until_year": "1", "kpi_codes": "A" * 40, "doc_date": "nope",
+                               "description": "d" * 10001}),
+        ("/tasks/duties/new", {"plan_id": plan_id, "code": "C", "title": "t",
+                               "lead_unit_id": str(world.units["D1"]), "schedule": "one_off",
+                               "deadline": "01/01/2031"}),
+        ("/tasks/duties/new", {"plan_id": "nope"}),
+        (f"/tasks/duties/{uuid.uuid4()}/edit", {"title": "x"}),
+    ]
+    for path, data in posts:
+        response = browser.post(path, data)
+        assert 400 <= response.status_code < 500 and response.mimetype == "text/html", \
+            (path, response.status_code)
+    not_lead = browser.post("/tasks/duties/new", posts[3][1])
+    assert not_lead.status_code == 403
+    assert "Chỉ điều phối viên của đơn vị chủ trì" in _text(not_lead)
+    assert 'value="01/01/2031"' in _text(not_lead)
