@@ -6,21 +6,13 @@ import re
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.e2e.browser import launch, log_in, screenshot
+from tests.e2e.browser import log_in, screenshot
 
 pytestmark = pytest.mark.e2e
 
 SCT06 = "Đề xuất khen thưởng tổ chức, cá nhân thực hiện tốt và xử lý vi phạm về SXSH"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
