@@ -131,7 +131,7 @@ def _render_form(*, form: MultiDict, plan, duty=None, errors=None, error=None, s
 @page
 def duty_list():
     """The duties of a plan (the first plan unless one is chosen)."""
-    _manager()
+    principal = _manager()
     with current_db().uow() as uow:
         plans = planning.list_plans(uow=uow)
         chosen = request.args.get("plan_id") or (str(plans[0].id) if plans else None)
@@ -141,6 +141,8 @@ def duty_list():
         rows = [planning.duty_data(d) for d in duties]
         for row in rows:
             row["coordinating_codes"] = sorted(units[u].code for u in row["coordinating_unit_ids"])
+            row["editable"] = principal.has_role("head", "admin") \
+                or row["lead_unit_id"] == principal.unit_id
     return render_template("tasks/duties.html", plans=plans, plan=plan, duties=rows,
                            units=units, created=request.args.get("saved"))
 

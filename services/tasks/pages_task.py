@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from services.tasks import collab, service
+from services.tasks import collab, planning, service
 from services.tasks.api import attachment_store, tasks_settings
 from services.tasks.domain import local_date
 from services.tasks.page_helpers import (
@@ -72,17 +72,20 @@ def render_task(task_id: uuid.UUID, *, status: int = 200, error: str | None = No
         names = collab.people(uow=uow, user_ids={c.author_id for c in comments}
                               | {h["actor_id"] for h in history})
         units = unit_names(uow)
+        duty = planning.get_duty(uow=uow, duty_id=task.duty_id) if task.duty_id else None
+        duty = {"id": duty.id, "code": duty.code, "title": duty.title} if duty else None
     lines = [{"at": h["occurred_at"], "who": names.get(h["actor_id"]) if h["actor_id"] else None,
               "text": _history_line(h)} for h in history]
     notice = NOTICES.get(request.args.get("done", ""))
     limits = tasks_settings()
     return render_template(
         "tasks/task.html", task=view, moves=moves, reason_required=REASON_REQUIRED,
-        comments=comments, files=files, history=lines, names=names, units=units,
+        comments=comments, files=files, history=lines, names=names, units=units, duty=duty,
         error=error, form_errors=form_errors or {}, form=form or {},
         notice=t(*notice) if notice else None,
         max_mb=limits.attachment_max_bytes // (1024 * 1024),
         writable=bool(principal.has_role("reporter", "coordinator", "head", "admin")),
+        manages=principal.has_role("coordinator", "head", "admin"),
     ), status
 
 

@@ -13,6 +13,10 @@ from tests.e2e.browser import log_in, screenshot
 pytestmark = pytest.mark.e2e
 
 SCT06 = "Đề xuất khen thưởng tổ chức, cá nhân thực hiện tốt và xử lý vi phạm về SXSH"
+UNLABELLED = """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+    .filter(e => !(e.id && document.querySelector('label[for="' + e.id + '"]'))
+                 && !e.getAttribute('aria-label') && !e.closest('label'))
+    .map(e => e.name)"""
 
 
 @pytest.fixture
@@ -57,6 +61,7 @@ def test_a_coordinator_moves_a_task_through_its_workflow_with_a_comment_and_evid
     page.wait_for_url(re.compile(r".*/tasks/tasks/[0-9a-f-]{36}$"))
     expect(page.locator("#task-status")).to_have_text("Chưa bắt đầu")
     expect(page.locator("#effective-deadline")).to_have_text("31/12/2020")
+    expect(page.locator("#duty")).to_contain_text("SCT-06 — " + SCT06)
     # SCT is both the assignee and the lead: it starts and submits, then approves
     assert page.locator("#workflow button").all_inner_texts() == [
         "Bắt đầu thực hiện", "Gửi kết quả", "Hủy công việc"]
@@ -183,12 +188,14 @@ def test_the_pages_fit_a_phone_screen(browser, embedded):
         first_task = page.locator("#task-table tbody a").first.get_attribute("href")
         for name, path in (("table", "/tasks/tasks?q=tap+huan"), ("task", first_task),
                            ("calendar", "/tasks/calendar?month=2020-12"),
-                           ("duties", page.locator("header nav a", has_text="Nhiệm vụ")
-                            .get_attribute("href"))):
+                           ("duties", "/tasks/duties"), ("duty-form", "#new-duty")):
+            if path.startswith("#"):
+                path = page.locator(path).get_attribute("href")
             page.goto(path)
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth")
             screenshot(page, f"tasks-phone-{name}")
+            assert page.evaluate(UNLABELLED) == [], name
             wide = page.evaluate("""[...document.querySelectorAll('body *')]
                 .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
                 .map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 5)""")

@@ -269,8 +269,21 @@ def test_a_one_off_duty_needs_a_deadline_and_an_edit_changes_title_and_rule(worl
         assert duty.rrule == "FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=15"
 
 
-def test_only_managers_open_the_duty_pages(world, app):
-    _plan(world)
+def test_only_managers_open_the_duty_pages_and_edit_only_their_units_duties(world, app):
+    plan_id = _plan(world)
+    duty_ids = {}
+    for code, lead in (("SCT-A", "SCT"), ("D1-A", "D1")):
+        response = world.client.post(f"{API}/plans/{plan_id}/duties", headers=world.login("head"),
+                                     json={"code": code, "title": code, "deadline": "2031-01-05",
+                                           "lead_unit_id": str(world.units[lead])})
+        assert response.status_code == 201, response.json
+        duty_ids[code] = response.json["id"]
+    listing = _text(Browser(app).log_in("coord").get("/tasks/duties"))
+    assert f"/tasks/duties/{duty_ids['SCT-A']}/edit" in listing and "D1-A" in listing
+    assert f"/tasks/duties/{duty_ids['D1-A']}/edit" not in listing
+    refused = Browser(app).log_in("coord").post(f"/tasks/duties/{duty_ids['D1-A']}/edit",
+                                                {"title": "Đổi tên"})
+    assert refused.status_code == 403 and "Chỉ điều phối viên của đơn vị chủ trì" in _text(refused)
     for path in ("/tasks/duties", f"/tasks/duties/{uuid.uuid4()}/edit"):
         response = Browser(app).log_in("rep1").get(path)
         assert response.status_code == 403 and response.mimetype == "text/html"
