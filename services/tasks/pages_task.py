@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request
+from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from services.tasks import collab, planning, service
@@ -14,10 +15,13 @@ from services.tasks.domain import local_date
 from services.tasks.page_helpers import (
     REASON_REQUIRED,
     error_text,
+    field_messages,
     install_page_support,
+    iso_day,
     shown_timeliness,
     unit_names,
 )
+from services.tasks.schemas import TaskPatch
 from shared.auth import current_principal
 from shared.errors import ApiError, request_language
 from shared.i18n import message
@@ -33,6 +37,7 @@ NOTICES = {
     "moved": ("Đã chuyển trạng thái công việc.", "The task was moved."),
     "commented": ("Đã thêm bình luận.", "The comment was added."),
     "attached": ("Đã tải tệp minh chứng lên.", "The evidence file was uploaded."),
+    "updated": ("Đã cập nhật công việc.", "The task was updated."),
 }
 
 
@@ -66,6 +71,9 @@ def render_task(task_id: uuid.UUID, *, status: int = 200, error: str | None = No
         view = service.task_view(task, now=now)
         view["shown_timeliness"] = shown_timeliness(view, local_date(now))
         moves = service.allowed_transitions(principal, task)
+        editable = service.editable_fields(principal, task) & {"progress", "deadline"}
+        if task.status in ("done", "cancelled"):
+            editable = set()
         comments = collab.list_comments(uow=uow, principal=principal, task_id=task_id)
         files = collab.list_attachments(uow=uow, principal=principal, task_id=task_id)
         history = collab.task_history(uow=uow, principal=principal, task_id=task_id)
@@ -80,6 +88,7 @@ def render_task(task_id: uuid.UUID, *, status: int = 200, error: str | None = No
     limits = tasks_settings()
     return render_template(
         "tasks/task.html", task=view, moves=moves, reason_required=REASON_REQUIRED,
+        editable=editable,
         comments=comments, files=files, history=lines, names=names, units=units, duty=duty,
         error=error, form_errors=form_errors or {}, form=form or {},
         notice=t(*notice) if notice else None,
@@ -172,3 +181,41 @@ def attach_file(task_id: uuid.UUID):
             raise
         return _upload_problem(task_id, error_text(exc), exc.status)
     return _done(task_id, "attached")
+
+
+def _task_changes(task_id: uuid.UUID) -> tuple[dict[str, Any], dict[str, str]]:
+    """The progress and deadline of the form that differ from the task's, validated."""
+    with current_db().uow() as uow:
+        task = service.get_task(uow=uow, principal=current_principal(), task_id=task_id)
+        current = {"progress": str(task.progress), "deadline": task.deadline.isoformat()}
+    raw = {"progress": request.form.get("progress", "").strip(),
+           "deadline": iso_day(request.form.get("deadline", ""))}
+    raw = {k: v for k, v in raw.items() if v and v != current[k]}
+    try:
+        return TaskPatch().load(raw), {}
+    except ValidationError as exc:
+        return {}, field_messages(exc.messages)
+
+
+@task_page_blp.post("/tasks/tasks/<uuid:task_id>/edit")
+@page
+def edit_task(task_id: uuid.UUID):
+    """Report progress (any party) or move the deadline (the lead unit's coordinator, head)."""
+    csrf.protect()
+    form = {k: request.form.get(k, "")[:32] for k in ("progress", "deadline")}
+    changes, errors = _task_changes(task_id)
+    if errors:
+        return render_task(task_id, status=422, form_errors=errors, form=form)
+    if not changes:
+        return _done(task_id, "updated")
+    try:
+        with current_db().uow() as uow:
+            service.update_task(uow=uow, principal=current_principal(), task_id=task_id,
+                                calendar=service.load_calendar(uow.session), now=current_time(),
+                                **changes)
+            uow.commit()
+    except ApiError as exc:
+        if exc.status == 404:
+            raise
+        return render_task(task_id, status=exc.status, error=error_text(exc), form=form)
+    return _done(task_id, "updated")

@@ -317,6 +317,17 @@ def allowed_transitions(principal: Principal, task: Task) -> list[str]:
             if current == task.status and can_transition(current, to, parties)]
 
 
+MANAGED_FIELDS = frozenset({"title", "description", "deadline", "assignee_unit_id"})
+
+
+def editable_fields(principal: Principal, task: Task) -> set[str]:
+    """What the caller may change in a task: progress (any party), the rest (lead, head)."""
+    parties = _parties(principal, task)
+    if not parties:
+        return set()
+    return {"progress"} | (set(MANAGED_FIELDS) if parties & {"lead", "head"} else set())
+
+
 def _change_status(uow: UnitOfWork, task: Task, *, to: str, actor_id: uuid.UUID | None,
                    reason: str | None, now: datetime) -> None:
     before = jsonable(task_event_data(task))
@@ -400,9 +411,8 @@ def update_task(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID,
     task = repository.get_visible_task(uow.session, principal, task_id, for_update=True)
     if task is None:
         raise not_found("công việc", "Task")
-    parties = _parties(principal, task)
-    managing = parties & {"lead", "head"}
-    if not parties or (set(changes) - {"progress"} and not managing):
+    allowed = editable_fields(principal, task)
+    if not allowed or set(changes) - allowed:
         raise ApiError(403, "role_required", roles="coordinator, head, admin")
     if task.status in ("done", "cancelled"):
         raise ApiError(409, "transition_not_allowed", current=task.status, target=task.status)

@@ -341,3 +341,27 @@ def test_no_bad_input_makes_a_page_fail(world, app):
     assert not_lead.status_code == 403
     assert "Chỉ điều phối viên của đơn vị chủ trì" in _text(not_lead)
     assert 'value="01/01/2031"' in _text(not_lead)
+
+
+def test_the_assignee_reports_progress_and_the_lead_moves_the_deadline(world, app):
+    task_id = _task(world, deadline=date(2030, 1, 5))
+    reporter, coordinator = Browser(app).log_in("rep1"), Browser(app).log_in("coord")
+    page = _text(reporter.get(f"/tasks/tasks/{task_id}"))
+    assert 'id="progress"' in page and 'id="deadline"' not in page
+    too_much = reporter.post(f"/tasks/tasks/{task_id}/edit", {"progress": "150"})
+    assert too_much.status_code == 422
+    assert 'id="progress-error">Phải lớn hơn hoặc bằng 0 và nhỏ hơn hoặc bằng 100.' \
+        in _text(too_much)
+    assert reporter.post(f"/tasks/tasks/{task_id}/edit", {"progress": "40"}).status_code == 303
+    sneaked = reporter.post(f"/tasks/tasks/{task_id}/edit", {"deadline": "01/02/2031"})
+    assert sneaked.status_code == 403 and "cần một trong các vai trò" in _text(sneaked)
+    moved = coordinator.post(f"/tasks/tasks/{task_id}/edit", {"progress": "40",
+                                                              "deadline": "1/2/2031"})
+    assert moved.status_code == 303
+    with world.db.uow() as uow:
+        task = uow.session.get(Task, task_id)
+        assert (task.progress, task.deadline, task.effective_deadline) == (
+            40, date(2031, 2, 1), date(2031, 2, 3))  # a Saturday: Monday counts
+    page = _text(coordinator.get(f"/tasks/tasks/{task_id}?done=updated"))
+    assert "Đã cập nhật công việc." in page and 'value="01/02/2031"' in page
+    assert "Đổi hạn" in page
