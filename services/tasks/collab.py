@@ -137,6 +137,15 @@ def task_history(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID
              "before": r["before"], "after": r["after"]} for r in rows]
 
 
+def people(*, uow: UnitOfWork, user_ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """The full names of some users (authors of comments and history rows), by id."""
+    wanted = {u for u in user_ids if u is not None}
+    if not wanted:
+        return {}
+    rows = uow.session.execute(select(User.id, User.full_name).where(User.id.in_(wanted)))
+    return {row.id: row.full_name for row in rows}
+
+
 # --- iCalendar feed -------------------------------------------------------------------------
 
 def create_feed(*, uow: UnitOfWork, principal: Principal, now: datetime) -> CalendarFeed:
@@ -216,7 +225,7 @@ def feed_ics(*, uow: UnitOfWork, token: str, now: datetime, base_url: str) -> st
             f"DTEND;VALUE=DATE:{(day + timedelta(days=1)).strftime('%Y%m%d')}",
             f"SUMMARY:{_escape(summary)}",
             f"DESCRIPTION:{_escape('Hạn: ' + day.strftime('%d/%m/%Y') + '. ' + task.description)}",
-            f"URL:{base_url.rstrip('/')}/tasks/api/v1/tasks/{task.id}",
+            f"URL:{base_url.rstrip('/')}/tasks/tasks/{task.id}",  # the task's page
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]
@@ -227,7 +236,7 @@ def feed_ics(*, uow: UnitOfWork, token: str, now: datetime, base_url: str) -> st
 def feed_data(feed: CalendarFeed, base_url: str) -> dict[str, Any]:
     """A feed as the API shows it, with its URL."""
     return {"token": feed.token, "unit_id": feed.unit_id, "created_at": feed.created_at,
-            "url": f"{base_url.rstrip('/')}/tasks/calendar/{feed.token}.ics"}
+            "url": f"{base_url.rstrip('/')}/tasks/api/v1/calendar/feeds/{feed.token}.ics"}
 
 
 __all__ = ["jsonable"]

@@ -5,12 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request
 
 from services.tasks import service
+from services.tasks.domain import local_date
+from services.tasks.page_helpers import install_page_support, shown_timeliness
 from shared.auth import current_principal
 from shared.errors import ApiError
 from shared.pages import clear_login_cookie, csrf, page, public_page, set_login_cookie
 from shared.web import current_db, current_settings, current_time
 
 pages_blp = Blueprint("pages", __name__, template_folder="templates")
+install_page_support(pages_blp)
 
 
 def _safe_next(target: str | None) -> str:
@@ -68,5 +71,7 @@ def home():
     with current_db().uow() as uow:
         tasks, total = service.list_tasks(uow=uow, principal=principal, now=now, page_size=20)
         rows = [service.task_view(task, now=now) for task in tasks]
+    for row in rows:
+        row["shown_timeliness"] = shown_timeliness(row, local_date(now))
     current_app.logger.debug("home page", extra={"tasks": total})
     return render_template("tasks/home.html", tasks=rows, total=total)

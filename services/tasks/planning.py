@@ -62,7 +62,7 @@ def create_plan(*, uow: UnitOfWork, principal: Principal, code: str, name_vi: st
     if repository.get_unit(uow.session, lead_unit_id) is None:
         raise ApiError(422, field_errors={"lead_unit_id": [LocalizedText("unit_unknown")]})
     if uow.session.execute(select(Plan).where(Plan.code == code)).scalar_one_or_none():
-        raise ApiError(409, "tasks_code_taken", code=code)
+        raise ApiError(409, "tasks_code_taken", taken=code)
     plan = Plan(id=uuid.uuid4(), code=code, name_vi=name_vi, name_en=name_en,
                 legal_basis=legal_basis, period_start=period_start, period_end=period_end,
                 lead_unit_id=lead_unit_id, status=status)
@@ -132,7 +132,7 @@ def create_duty(*, uow: UnitOfWork, principal: Principal, plan_id: uuid.UUID, co
     days = occurrences(rrule, start=plan.period_start, end=plan.period_end) if rrule else []
     if uow.session.execute(select(Duty).where(Duty.plan_id == plan_id, Duty.code == code)
                            ).scalar_one_or_none():
-        raise ApiError(409, "tasks_code_taken", code=code)
+        raise ApiError(409, "tasks_code_taken", taken=code)
     duty = Duty(id=uuid.uuid4(), plan_id=plan_id, code=code, title=title,
                 description=description, lead_unit_id=lead_unit_id,
                 kind="recurring" if rrule else "one_off", rrule=rrule, task_kind=task_kind,
@@ -201,3 +201,41 @@ def change_duty_rule(*, uow: UnitOfWork, principal: Principal, duty_id: uuid.UUI
                  entity="duty", entity_id=duty.id, before=before,
                  after=jsonable(duty_data(duty)), now=now)
     return duty
+
+
+def get_duty(*, uow: UnitOfWork, duty_id: uuid.UUID) -> Duty:
+    """A duty by id, 404 if unknown (duties are public within the province, like plans)."""
+    duty = uow.session.get(Duty, duty_id)
+    if duty is None:
+        raise not_found("nhiệm vụ", "Duty")
+    return duty
+
+
+def update_duty(*, uow: UnitOfWork, principal: Principal, duty_id: uuid.UUID, now: datetime,
+                **changes: Any) -> Duty:
+    """Change a duty's title, description, coordinating units, KPI codes or document.
+
+    The lead unit stays (tasks were given by it); tasks already generated keep their titles.
+    A recurring duty's rule changes through `change_duty_rule`.
+    """
+    duty = get_duty(uow=uow, duty_id=duty_id)
+    _may_manage(principal, duty.lead_unit_id)
+    before = jsonable(duty_data(duty))
+    if "coordinating_unit_ids" in changes:
+        duty.coordinating_units = _units(uow, changes.pop("coordinating_unit_ids"),
+                                         "coordinating_unit_ids")
+    for key, value in changes.items():
+        setattr(duty, key, list(value) if key == "kpi_codes" else value)
+    uow.session.flush()
+    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",
+                 entity="duty", entity_id=duty.id, before=before,
+                 after=jsonable(duty_data(duty)), now=now)
+    return duty
+
+
+def kpi_codes_in_use(*, uow: UnitOfWork) -> list[str]:
+    """Every KPI code some duty contributes to, sorted (the choices of a KPI filter)."""
+    codes: set[str] = set()
+    for duty_codes in uow.session.execute(select(Duty.kpi_codes)).scalars():
+        codes.update(duty_codes or [])
+    return sorted(codes)

@@ -12,6 +12,7 @@ from services.tasks import repository
 from services.tasks.domain import (
     OPEN_STATUSES,
     TIMELINESS_VALUES,
+    TRANSITIONS,
     FastCalendar,
     WorkCalendar,
     can_transition,
@@ -309,6 +310,24 @@ def _parties(principal: Principal, task: Task) -> set[str]:
     return parties
 
 
+def allowed_transitions(principal: Principal, task: Task) -> list[str]:
+    """The statuses the caller may move this task to now (the workflow table, its part)."""
+    parties = _parties(principal, task)
+    return [to for (current, to) in TRANSITIONS
+            if current == task.status and can_transition(current, to, parties)]
+
+
+MANAGED_FIELDS = frozenset({"title", "description", "deadline", "assignee_unit_id"})
+
+
+def editable_fields(principal: Principal, task: Task) -> set[str]:
+    """What the caller may change in a task: progress (any party), the rest (lead, head)."""
+    parties = _parties(principal, task)
+    if not parties:
+        return set()
+    return {"progress"} | (set(MANAGED_FIELDS) if parties & {"lead", "head"} else set())
+
+
 def _change_status(uow: UnitOfWork, task: Task, *, to: str, actor_id: uuid.UUID | None,
                    reason: str | None, now: datetime) -> None:
     before = jsonable(task_event_data(task))
@@ -392,9 +411,8 @@ def update_task(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID,
     task = repository.get_visible_task(uow.session, principal, task_id, for_update=True)
     if task is None:
         raise not_found("công việc", "Task")
-    parties = _parties(principal, task)
-    managing = parties & {"lead", "head"}
-    if not parties or (set(changes) - {"progress"} and not managing):
+    allowed = editable_fields(principal, task)
+    if not allowed or set(changes) - allowed:
         raise ApiError(403, "role_required", roles="coordinator, head, admin")
     if task.status in ("done", "cancelled"):
         raise ApiError(409, "transition_not_allowed", current=task.status, target=task.status)
@@ -513,7 +531,7 @@ def admin_create_unit(*, uow: UnitOfWork, principal: Principal, now: datetime,
     """Admin: add an org unit (code unique; parent must exist)."""
     _require_admin(principal)
     if repository.get_unit_by_code(uow.session, fields["code"]) is not None:
-        raise ApiError(409, "tasks_code_taken", code=fields["code"])
+        raise ApiError(409, "tasks_code_taken", taken=fields["code"])
     if fields.get("parent_id") and repository.get_unit(uow.session, fields["parent_id"]) is None:
         raise ApiError(422, field_errors={"parent_id": [LocalizedText("unit_unknown")]})
     return create_unit(uow=uow, actor_id=principal.user_id, now=now, **fields)

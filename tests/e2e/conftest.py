@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import sync_playwright
 
+from tests.e2e.browser import launch
 from tests.e2e.product import distributed_product, embedded_product
 from tests.helpers import require
 
@@ -22,3 +24,12 @@ def distributed(tmp_path_factory):
     require("rabbitmq")
     with distributed_product(tmp_path_factory.mktemp("distributed")) as product:
         yield product
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for one test module."""
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
