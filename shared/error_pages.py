@@ -14,7 +14,7 @@ from flask import Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 
-from shared.errors import request_language
+from shared.errors import localize_params, request_language
 from shared.i18n import TITLES, message
 from shared.logging import get_correlation_id
 
@@ -62,9 +62,8 @@ def _texts(exc: Exception, status: int, code: str | None,
     title = _pick(TITLES.get(status, (f"Lỗi {status}", f"Error {status}")))
     if code and status not in (404, 500):
         try:
-            localized = {k: _pick(v) if isinstance(v, tuple) else v
-                         for k, v in (params or {}).items()}
-            return title, message(code, request_language(), **localized)
+            lang = request_language()
+            return title, message(code, lang, **localize_params(params or {}, lang))
         except (KeyError, IndexError, ValueError):
             pass
     advice = ADVICE.get(status) or ADVICE[500 if status >= 500 else 400]

@@ -82,7 +82,7 @@ def problem_response(status: int, *, code: str | None = None, params: dict | Non
         "instance": request.path,
     }
     if code:
-        texts = {lg: message(code, lg, **_localize_params(params or {}, lg)) for lg in LANGUAGES}
+        texts = {lg: message(code, lg, **localize_params(params or {}, lg)) for lg in LANGUAGES}
         body["detail"] = texts[lang]
         body["details"] = texts
     elif detail:
@@ -99,7 +99,7 @@ def problem_response(status: int, *, code: str | None = None, params: dict | Non
     return response
 
 
-def _localize_params(params: dict, lang: str) -> dict:
+def localize_params(params: dict, lang: str) -> dict:
     # A parameter given as (vi, en) is shown in the caller's language.
     return {k: (v[0] if lang == "vi" else v[1]) if isinstance(v, tuple) else v
             for k, v in params.items()}

@@ -101,6 +101,11 @@ def label(names: dict[str, tuple[str, str]], key: str) -> str:
     return t(vi, en)
 
 
+def options(names: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+    """(code, name in this request's language) pairs for a select or checkboxes."""
+    return [(code, t(vi, en)) for code, (vi, en) in names.items()]
+
+
 def t(vi: str, en: str) -> str:
     """The text in the language of this request."""
     return vi if request_language() == "vi" else en
@@ -147,6 +152,17 @@ def page(view: Callable) -> Callable:
 
     wrapper.is_page = True
     return wrapper
+
+
+def admin_page(view: Callable) -> Callable:
+    """A page for administrators: visitors go to the login page, other users get the 404 page."""
+
+    @functools.wraps(view)
+    def only_admins(*args, **kwargs):
+        require_page_role("admin")
+        return view(*args, **kwargs)
+
+    return page(only_admins)
 
 
 def public_page(view: Callable) -> Callable:

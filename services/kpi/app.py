@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import Flask
 
 from services.kpi.api import kpis_blp, reports_blp
+from services.kpi.pages_admin import admin_pages_blp
 from services.kpi.settings import KpiSettings
 from shared.db import Database
 from shared.settings import Settings
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         blueprints=[reports_blp, kpis_blp],
         title="KPI / Chỉ tiêu",
         clock=clock,
+        pages=[admin_pages_blp],
     )
     app.extensions["kpi_settings"] = kpi_settings or KpiSettings.from_env()
     return app

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from services.tasks.seed import DEMO_ACCOUNTS
+from shared.pages import ADMIN_LINKS
 from tests.e2e.a11y import axe_script, check_accessibility, describe, violations
 from tests.e2e.browser import launch, log_in
 
@@ -89,6 +90,8 @@ def test_every_page_a_role_reaches_passes_the_basic_rules(page, embedded, userna
     origin = embedded.bases["tasks"]
     checked, problems, broken = crawl(page, origin, origin + "/tasks/")
     assert len(checked) >= 3, checked  # home, inbox, preferences at least
+    if role == "admin":  # every administration page is reached through the menus
+        assert {origin + href for href, *_ in ADMIN_LINKS} <= set(checked), checked
     report = problems + (["links that do not open:\n" + "\n".join(broken)] if broken else [])
     assert not report, "\n\n".join(report)
 
