@@ -16,7 +16,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "BYMONTHDAY=20)."),
     "tasks_period_order": ("Ngày kết thúc phải sau ngày bắt đầu.",
                            "The end date must follow the start date."),
-    "tasks_code_taken": ("Mã '{code}' đã được dùng.", "The code '{code}' is taken."),
+    "tasks_code_taken": ("Mã '{taken}' đã được dùng.", "The code '{taken}' is taken."),
     "tasks_not_lead_coordinator": ("Chỉ điều phối viên của đơn vị chủ trì (hoặc lãnh đạo) được "
                                    "quản lý nhiệm vụ này.",
                                    "Only a coordinator of the lead unit (or the head) may manage "

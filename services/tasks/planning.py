@@ -62,7 +62,7 @@ def create_plan(*, uow: UnitOfWork, principal: Principal, code: str, name_vi: st
     if repository.get_unit(uow.session, lead_unit_id) is None:
         raise ApiError(422, field_errors={"lead_unit_id": [LocalizedText("unit_unknown")]})
     if uow.session.execute(select(Plan).where(Plan.code == code)).scalar_one_or_none():
-        raise ApiError(409, "tasks_code_taken", code=code)
+        raise ApiError(409, "tasks_code_taken", taken=code)
     plan = Plan(id=uuid.uuid4(), code=code, name_vi=name_vi, name_en=name_en,
                 legal_basis=legal_basis, period_start=period_start, period_end=period_end,
                 lead_unit_id=lead_unit_id, status=status)
@@ -132,7 +132,7 @@ def create_duty(*, uow: UnitOfWork, principal: Principal, plan_id: uuid.UUID, co
     days = occurrences(rrule, start=plan.period_start, end=plan.period_end) if rrule else []
     if uow.session.execute(select(Duty).where(Duty.plan_id == plan_id, Duty.code == code)
                            ).scalar_one_or_none():
-        raise ApiError(409, "tasks_code_taken", code=code)
+        raise ApiError(409, "tasks_code_taken", taken=code)
     duty = Duty(id=uuid.uuid4(), plan_id=plan_id, code=code, title=title,
                 description=description, lead_unit_id=lead_unit_id,
                 kind="recurring" if rrule else "one_off", rrule=rrule, task_kind=task_kind,

@@ -514,7 +514,7 @@ def admin_create_unit(*, uow: UnitOfWork, principal: Principal, now: datetime,
     """Admin: add an org unit (code unique; parent must exist)."""
     _require_admin(principal)
     if repository.get_unit_by_code(uow.session, fields["code"]) is not None:
-        raise ApiError(409, "tasks_code_taken", code=fields["code"])
+        raise ApiError(409, "tasks_code_taken", taken=fields["code"])
     if fields.get("parent_id") and repository.get_unit(uow.session, fields["parent_id"]) is None:
         raise ApiError(422, field_errors={"parent_id": [LocalizedText("unit_unknown")]})
     _check_validity(fields.get("valid_from"), fields.get("valid_to"))
