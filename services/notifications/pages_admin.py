@@ -98,8 +98,10 @@ def _filters() -> tuple[dict, dict]:
     args = {k: v for k, v in request.args.items() if k in ("status", "channel", "offset") and v}
     try:
         return DeliveryQuery().load({**args, "limit": PAGE_SIZE}), {}
-    except ValidationError as exc:
-        return {"limit": PAGE_SIZE, "offset": 0}, form_errors(exc)
+    except ValidationError as exc:  # shown beside the filter, or above it for the page number
+        errors = form_errors(exc)
+        return {"limit": PAGE_SIZE, "offset": 0}, {
+            (k if k in ("status", "channel") else "_form"): v for k, v in errors.items()}
 
 
 def _render_deliveries(errors: dict | None = None, status: int = 200):
