@@ -135,6 +135,25 @@ def test_the_404_page_speaks_vietnamese_then_english(page, embedded):
     assert page.locator("h1").inner_text() == "Not found"
     assert "Go to the home page" in page.locator("main").inner_text()
     screenshot(page, "admin-404-en")
+    outside = page.goto("/no-service-here")  # outside every service prefix: the same page
+    assert outside.status == 404 and page.locator("h1").inner_text() == "Not found"
+
+
+def test_the_header_fits_a_phone_and_is_not_printed(browser, embedded):
+    context = browser.new_context(base_url=embedded.bases["tasks"], locale="vi-VN",
+                                  viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    log_in(page, embedded, "admin")
+    page.goto("/tasks/admin/users")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, width  # nothing sticks out sideways
+    for link in ("#inbox-link", "header nav >> text=Quản trị", "text=Đăng xuất"):
+        assert page.locator(link).is_visible()
+    assert "Sở Công Thương" in page.locator("#unit-name").inner_text()
+    screenshot(page, "admin-users-phone")
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()
+    context.close()
 
 
 def test_preferences_are_validated_saved_and_shown_again(page, embedded):
