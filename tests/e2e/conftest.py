@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import sync_playwright
 
+from tests.e2e.browser import launch
 from tests.e2e.product import distributed_product, embedded_product
 from tests.helpers import require
 
@@ -22,3 +24,20 @@ def distributed(tmp_path_factory):
     require("rabbitmq")
     with distributed_product(tmp_path_factory.mktemp("distributed")) as product:
         yield product
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's package) for a module's page tests."""
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, embedded):
+    """A fresh browser tab in Vietnamese on the embedded product."""
+    context = browser.new_context(base_url=embedded.bases["tasks"], locale="vi-VN")
+    yield context.new_page()
+    context.close()

@@ -11,12 +11,11 @@ from collections import deque
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from services.tasks.seed import DEMO_ACCOUNTS
 from shared.pages import ADMIN_LINKS
 from tests.e2e.a11y import axe_script, check_accessibility, describe, violations
-from tests.e2e.browser import launch, log_in
+from tests.e2e.browser import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -27,20 +26,9 @@ SKIP = re.compile(r"/api/|/logout|download|export|\.ics|ical|\.xlsx|template|[?&
 _IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+")
 
 
-@pytest.fixture(scope="module")
-def browser():
+@pytest.fixture(scope="module", autouse=True)
+def _axe_installed():
     axe_script()  # install (or fail under CI) before any page opens
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, embedded):
-    context = browser.new_context(base_url=embedded.bases["tasks"], locale="vi-VN")
-    yield context.new_page()
-    context.close()
 
 
 def _shape(url: str) -> str:
