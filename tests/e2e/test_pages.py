@@ -3,26 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
-
-from tests.e2e.browser import launch
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, embedded):
-    context = browser.new_context(base_url=embedded.bases["tasks"], locale="vi-VN")
-    yield context.new_page()
-    context.close()
 
 
 def log_in(page, embedded, username: str) -> None:
