@@ -9,6 +9,7 @@ from services.kpi.api import kpi_settings
 from services.kpi.schemas import IndicatorUpdate
 from shared.auth import current_principal
 from shared.error_pages import page_not_found
+from shared.errors import request_language
 from shared.forms import attempt, blank_to_none, form_values
 from shared.pages import admin_page, csrf, options, t
 from shared.web import current_db, current_time
@@ -34,7 +35,7 @@ def _number(value: float | None) -> str:
     if value is None:
         return ""
     text = f"{value:g}"
-    return text.replace(".", ",") if t("vi", "en") == "vi" else text
+    return text.replace(".", ",") if request_language() == "vi" else text
 
 
 def _posted(kind: str) -> dict:
