@@ -34,8 +34,10 @@ from services.tasks.seed import (
 from services.tasks.worker import build_worker as build_tasks_worker
 from shared.db import Database, utcnow
 from shared.dispatch import PrefixDispatcher
+from shared.errors import install_error_handlers
 from shared.logging import configure_logging
 from shared.migrate import upgrade
+from shared.pages import install_pages
 from shared.settings import SERVICES, Settings
 from shared.worker import ServiceWorker
 
@@ -88,6 +90,9 @@ def build(settings: Settings) -> tuple[PrefixDispatcher, list[ServiceWorker], di
         build_kpi_worker(settings, databases["kpi"]),
     ]
     index = Flask("index")
+    index.extensions["settings"] = settings
+    install_pages(index, settings)  # an unknown path outside the services: the 404 page
+    install_error_handlers(index)
 
     @index.get("/")
     def home():

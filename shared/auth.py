@@ -31,6 +31,8 @@ class Principal:
     unit_code: str
     roles: tuple[str, ...]
     language: str = "vi"
+    unit_name_vi: str = ""  # shown in page headers; tokens issued before carry none
+    unit_name_en: str = ""
 
     def has_role(self, *roles: str) -> bool:
         """True if the caller holds any of the roles."""
@@ -74,6 +76,8 @@ def issue_token(settings: Settings, principal: Principal, *, now: datetime) -> s
         "unit_code": principal.unit_code,
         "roles": list(principal.roles),
         "lang": principal.language,
+        "unit_name_vi": principal.unit_name_vi,
+        "unit_name_en": principal.unit_name_en,
     }
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
 
@@ -96,6 +100,8 @@ def verify_token(settings: Settings, token: str) -> Principal:
             unit_code=str(claims["unit_code"]),
             roles=tuple(str(r) for r in claims["roles"]),
             language=str(claims.get("lang", "vi")),
+            unit_name_vi=str(claims.get("unit_name_vi", "")),
+            unit_name_en=str(claims.get("unit_name_en", "")),
         )
     except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
         raise ApiError(401, "token_invalid",

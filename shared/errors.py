@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, json, request
+from flask import Flask, Response, current_app, g, json, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -82,7 +82,7 @@ def problem_response(status: int, *, code: str | None = None, params: dict | Non
         "instance": request.path,
     }
     if code:
-        texts = {lg: message(code, lg, **_localize_params(params or {}, lg)) for lg in LANGUAGES}
+        texts = {lg: message(code, lg, **localize_params(params or {}, lg)) for lg in LANGUAGES}
         body["detail"] = texts[lang]
         body["details"] = texts
     elif detail:
@@ -99,24 +99,43 @@ def problem_response(status: int, *, code: str | None = None, params: dict | Non
     return response
 
 
-def _localize_params(params: dict, lang: str) -> dict:
+def localize_params(params: dict, lang: str) -> dict:
     # A parameter given as (vi, en) is shown in the caller's language.
     return {k: (v[0] if lang == "vi" else v[1]) if isinstance(v, tuple) else v
             for k, v in params.items()}
 
 
+def wants_page() -> bool:
+    """True for a page request: not an API or health path, and the client takes HTML first."""
+    path = request.path
+    if "/api/" in path or path.endswith(("/healthz", "/readyz")):
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", PROBLEM_JSON])
+    return best == "text/html"
+
+
+def _reply(exc: Exception, status: int, **problem: Any) -> Response:
+    # Pages get the HTML error page of the app (installed with the pages), APIs problem+json.
+    render_page = current_app.extensions.get("error_page")
+    if render_page is not None and wants_page():
+        return render_page(exc, status, code=problem.get("code"), params=problem.get("params"),
+                           headers=problem.get("headers"))
+    return problem_response(status, **problem)
+
+
 def install_error_handlers(app: Flask) -> None:
-    """Route every error of the app to the problem+json shape; no exception escapes as HTML."""
+    """Route every error of the app to the problem+json shape (an HTML page for page requests);
+    no exception escapes as a raw error page or a stack trace."""
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return problem_response(exc.status, code=exc.code, params=exc.params,
-                                field_errors=flatten_errors(exc.field_errors) or None,
-                                headers=exc.headers)
+        return _reply(exc, exc.status, code=exc.code, params=exc.params,
+                      field_errors=flatten_errors(exc.field_errors) or None,
+                      headers=exc.headers)
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):
-        return problem_response(422, field_errors=flatten_errors(exc.messages))
+        return _reply(exc, 422, field_errors=flatten_errors(exc.messages))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -126,27 +145,27 @@ def install_error_handlers(app: Flask) -> None:
         if messages is not None:
             errors = flatten_errors(messages)
             if any(e["messages"]["en"].startswith("Invalid JSON body") for e in errors):
-                return problem_response(400, code="invalid_json")
-            return problem_response(status, field_errors=errors, headers=data.get("headers"))
-        response = problem_response(status, detail=exc.description)
+                return _reply(exc, 400, code="invalid_json")
+            return _reply(exc, status, field_errors=errors, headers=data.get("headers"))
+        headers = {}
         valid_methods = getattr(exc, "valid_methods", None)
         if status == 405 and valid_methods:
-            response.headers["Allow"] = ", ".join(valid_methods)
-        return response
+            headers["Allow"] = ", ".join(valid_methods)
+        return _reply(exc, status, detail=exc.description, headers=headers)
 
     @app.errorhandler(OperationalError)
     def _db_unavailable(exc: OperationalError):
         log.warning("database unavailable", extra={"error": str(exc.orig)[:300]})
-        return problem_response(503, code="service_unavailable", headers={"Retry-After": "5"})
+        return _reply(exc, 503, code="service_unavailable", headers={"Retry-After": "5"})
 
     @app.errorhandler(DBAPIError)
     def _db_error(exc: DBAPIError):
         if exc.connection_invalidated:
-            return problem_response(503, code="service_unavailable", headers={"Retry-After": "5"})
+            return _reply(exc, 503, code="service_unavailable", headers={"Retry-After": "5"})
         log.exception("database error")
-        return problem_response(500, code="internal_error")
+        return _reply(exc, 500, code="internal_error")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error")
-        return problem_response(500, code="internal_error")
+        return _reply(exc, 500, code="internal_error")

@@ -49,6 +49,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "username_taken": ("Tên đăng nhập đã được dùng.", "This username is taken."),
     "service_unavailable": ("Cơ sở dữ liệu tạm thời không sẵn sàng, vui lòng thử lại.",
                             "The database is temporarily unavailable, please retry."),
+    "date_format": ("Ngày phải có dạng dd/mm/yyyy, ví dụ 31/12/2025.",
+                    "Dates must be dd/mm/yyyy, e.g. 31/12/2025."),
     "internal_error": ("Đã có lỗi hệ thống; lỗi đã được ghi lại.",
                        "An internal error occurred; it has been logged."),
 }

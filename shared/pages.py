@@ -20,6 +20,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from shared.auth import COOKIE_NAME, Principal, verify_token
 from shared.calendar import LOCAL_TZ
+from shared.error_pages import install_error_pages, page_not_found
 from shared.errors import ApiError, request_language
 from shared.settings import Settings
 
@@ -47,10 +48,67 @@ TASK_STATUS_NAMES = {
 }
 
 
+# The header's links: (roles that see it or None for everyone, href, Vietnamese, English).
+# Services add theirs here (every service renders the same header, so the list is shared).
+NAV_LINKS: list[tuple[tuple[str, ...] | None, str, str, str]] = [
+    (None, "/tasks/", "Trang chủ", "Home"),
+    (None, "/tasks/tasks", "Công việc", "Tasks"),
+    (None, "/tasks/calendar", "Lịch hạn", "Calendar"),
+    (("coordinator", "head", "admin"), "/tasks/duties", "Nhiệm vụ", "Duties"),
+    (("reporter", "coordinator"), "/kpi/reports", "Báo cáo năm", "Yearly reports"),
+    (("head", "admin", "coordinator", "viewer"), "/kpi/dashboard", "Bảng điều khiển", "Dashboard"),
+    (("admin",), "/tasks/admin/units", "Quản trị", "Administration"),
+    (None, "/notifications/preferences", "Tùy chọn thông báo", "Notification settings"),
+]
+# The administration pages, shown as a sub-menu on each of them.
+ADMIN_LINKS: list[tuple[str, str, str]] = [
+    ("/tasks/admin/units", "Đơn vị", "Units"),
+    ("/tasks/admin/users", "Người dùng", "Users"),
+    ("/tasks/admin/holidays", "Ngày nghỉ, ngày làm bù", "Holidays"),
+    ("/kpi/admin/indicators", "Chỉ tiêu", "Indicators"),
+    ("/notifications/admin/webhooks", "Webhook", "Webhooks"),
+    ("/notifications/admin/deliveries", "Nhật ký gửi", "Delivery log"),
+]
+
+
+def nav_links(principal: Principal | None) -> list[dict[str, str | bool]]:
+    """The header links this user sees, the current page's marked."""
+    if principal is None:
+        return []
+    return [{"href": href, "label": t(vi, en), "current": request.path == href}
+            for roles, href, vi, en in NAV_LINKS if roles is None or principal.has_role(*roles)]
+
+
+def admin_links() -> list[dict[str, str | bool]]:
+    """The administration sub-menu, the current page's marked."""
+    return [{"href": href, "label": t(vi, en), "current": request.path.startswith(href)}
+            for href, vi, en in ADMIN_LINKS]
+
+
+def unit_name(principal: Principal) -> str:
+    """The user's unit by name in this request's language (its code for older tokens)."""
+    name = principal.unit_name_vi if request_language() == "vi" else principal.unit_name_en
+    return name or principal.unit_code
+
+
+def require_page_role(*roles: str) -> Principal:
+    """The page's user if it holds one of the roles; others get the 404 page (not even a hint
+    that the page exists)."""
+    principal = g.principal
+    if principal is None or not principal.has_role(*roles):
+        raise page_not_found()
+    return principal
+
+
 def label(names: dict[str, tuple[str, str]], key: str) -> str:
     """The name of a code (a status, a role) in the language of this request."""
     vi, en = names.get(key, (key, key))
     return t(vi, en)
+
+
+def options(names: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+    """(code, name in this request's language) pairs for a select or checkboxes."""
+    return [(code, t(vi, en)) for code, (vi, en) in names.items()]
 
 
 def t(vi: str, en: str) -> str:
@@ -101,6 +159,17 @@ def page(view: Callable) -> Callable:
     return wrapper
 
 
+def admin_page(view: Callable) -> Callable:
+    """A page for administrators: visitors go to the login page, other users get the 404 page."""
+
+    @functools.wraps(view)
+    def only_admins(*args, **kwargs):
+        require_page_role("admin")
+        return view(*args, **kwargs)
+
+    return page(only_admins)
+
+
 def public_page(view: Callable) -> Callable:
     """A page anyone may open (the login page)."""
     view.is_page = True
@@ -118,13 +187,17 @@ def install_pages(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SECURE=settings.is_production,
     )
     csrf.init_app(app)
+    install_error_pages(app)
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(str(TEMPLATES))])
     app.jinja_env.globals.update(t=t, fmt_date=fmt_date, label=label, role_names=ROLE_NAMES,
-                                 task_status_names=TASK_STATUS_NAMES)
+                                 task_status_names=TASK_STATUS_NAMES, unit_name=unit_name,
+                                 admin_links=admin_links)
 
     @app.context_processor
     def _page_context():
-        return {"lang": request_language(), "principal": getattr(g, "principal", None)}
+        principal = getattr(g, "principal", None)
+        return {"lang": request_language(), "principal": principal,
+                "nav_links": nav_links(principal)}
 
     @app.after_request
     def _remember_language(response):

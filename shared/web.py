@@ -126,11 +126,9 @@ def create_service_app(
             reset_correlation_id(token)
 
     install_error_handlers(app)
-    pages = list(pages)
-    if pages:
-        install_pages(app, settings)
-        for blueprint in pages:
-            app.register_blueprint(blueprint)
+    install_pages(app, settings)  # also the HTML error pages, for every service
+    for blueprint in pages:
+        app.register_blueprint(blueprint)
     public = {"healthz", "readyz", "api-docs.openapi_json", *public_endpoints}
     install_auth(app, settings, public_endpoints=public)
     if extra:

@@ -9,6 +9,7 @@ from flask import Flask
 
 from services.kpi.api import kpis_blp, reports_blp
 from services.kpi.pages import pages_blp
+from services.kpi.pages_admin import admin_pages_blp
 from services.kpi.pages_excel import excel_pages_blp
 from services.kpi.pages_head import head_pages_blp
 from services.kpi.settings import KpiSettings
@@ -30,7 +31,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         blueprints=[reports_blp, kpis_blp],
         title="KPI / Chỉ tiêu",
         clock=clock,
-        pages=[pages_blp, excel_pages_blp, head_pages_blp],
+        pages=[pages_blp, excel_pages_blp, head_pages_blp, admin_pages_blp],
     )
     app.extensions["kpi_settings"] = kpi_settings or KpiSettings.from_env()
     return app

@@ -10,6 +10,8 @@ from flask import Flask
 from services.notifications.api import inbox_blp
 from services.notifications.api_manage import manage_blp
 from services.notifications.pages import pages_blp
+from services.notifications.pages_admin import admin_pages_blp
+from services.notifications.pages_preferences import preferences_pages_blp
 from services.notifications.settings import NotificationSettings
 from shared.db import Database
 from shared.settings import Settings
@@ -35,5 +37,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         title="Notifications / Thông báo",
         clock=clock,
         extra=_extra,
-        pages=[pages_blp],
+        pages=[pages_blp, preferences_pages_blp, admin_pages_blp],
     )

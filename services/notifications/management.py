@@ -146,6 +146,19 @@ def enable_webhook(*, uow: UnitOfWork, principal: Principal, webhook_id: uuid.UU
     return hook
 
 
+def disable_webhook(*, uow: UnitOfWork, principal: Principal, webhook_id: uuid.UUID,
+                    now: datetime) -> Webhook:
+    """Turn a webhook off (kept, with its log; enable_webhook turns it on again)."""
+    hook = _own_webhook(uow, principal, webhook_id)
+    before = {"active": hook.active}
+    hook.active, hook.disabled_at = False, hook.disabled_at or now
+    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="disable",
+                 entity="webhook", entity_id=webhook_id, before=before,
+                 after={"active": False}, now=now)
+    uow.session.flush()
+    return hook
+
+
 def _deliveries_query(principal: Principal):
     query = select(Delivery)
     if principal.has_role("admin"):

@@ -18,6 +18,7 @@ from services.tasks.api import (
 )
 from services.tasks.openapi import document_errors
 from services.tasks.pages import pages_blp
+from services.tasks.pages_admin import admin_pages_blp
 from services.tasks.pages_duties import duty_pages_blp
 from services.tasks.pages_task import task_page_blp
 from services.tasks.pages_tasks import task_pages_blp
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         public_endpoints={"auth.create_token", "feeds.feed_ics"},
         clock=clock,
         extra=document_errors,
-        pages=[pages_blp, task_pages_blp, task_page_blp, duty_pages_blp],
+        pages=[pages_blp, task_pages_blp, task_page_blp, duty_pages_blp, admin_pages_blp],
     )
     tasks_settings = tasks_settings or TasksSettings.from_env()
     app.extensions["tasks_settings"] = tasks_settings

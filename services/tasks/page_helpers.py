@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 
 from services.tasks import service
 from services.tasks.models import OrgUnit
-from shared.errors import ApiError, _localize_params, flatten_errors, request_language
+from shared.errors import ApiError, flatten_errors, localize_params, request_language
 from shared.i18n import TITLES, message
 from shared.pages import TASK_STATUS_NAMES, label, t
 
@@ -74,7 +74,7 @@ def error_text(exc: ApiError) -> str:
         if key in params:
             params[key] = TASK_STATUS_NAMES.get(params[key], (params[key],) * 2)
     if exc.code:
-        return message(exc.code, lang, **_localize_params(params, lang))
+        return message(exc.code, lang, **localize_params(params, lang))
     if exc.field_errors:
         return " ".join(field_messages(exc.field_errors).values())
     vi, en = TITLES.get(exc.status, (f"Lỗi {exc.status}", f"Error {exc.status}"))

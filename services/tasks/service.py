@@ -36,7 +36,8 @@ outbox = Outbox(messaging, producer="tasks")
 def principal_of(user: User) -> Principal:
     """The token identity of a user."""
     return Principal(user_id=user.id, username=user.username, unit_id=user.unit_id,
-                     unit_code=user.unit.code, roles=tuple(user.roles), language=user.language)
+                     unit_code=user.unit.code, roles=tuple(user.roles), language=user.language,
+                     unit_name_vi=user.unit.name_vi, unit_name_en=user.unit.name_en)
 
 
 def authenticate(*, uow: UnitOfWork, settings: Settings, username: str, password: str,
@@ -534,7 +535,13 @@ def admin_create_unit(*, uow: UnitOfWork, principal: Principal, now: datetime,
         raise ApiError(409, "tasks_code_taken", taken=fields["code"])
     if fields.get("parent_id") and repository.get_unit(uow.session, fields["parent_id"]) is None:
         raise ApiError(422, field_errors={"parent_id": [LocalizedText("unit_unknown")]})
+    _check_validity(fields.get("valid_from"), fields.get("valid_to"))
     return create_unit(uow=uow, actor_id=principal.user_id, now=now, **fields)
+
+
+def _check_validity(valid_from: date | None, valid_to: date | None) -> None:
+    if valid_from and valid_to and valid_to < valid_from:
+        raise ApiError(422, field_errors={"valid_to": [LocalizedText("tasks_period_order")]})
 
 
 def admin_update_unit(*, uow: UnitOfWork, principal: Principal, unit_id: uuid.UUID,
@@ -548,6 +555,8 @@ def admin_update_unit(*, uow: UnitOfWork, principal: Principal, unit_id: uuid.UU
     if changes.get("parent_id") and repository.get_unit(uow.session,
                                                         changes["parent_id"]) is None:
         raise ApiError(422, field_errors={"parent_id": [LocalizedText("unit_unknown")]})
+    _check_validity(changes.get("valid_from", unit.valid_from),
+                    changes.get("valid_to", unit.valid_to))
     before = jsonable(unit_event_data(unit))
     for key, value in changes.items():
         setattr(unit, key, value)

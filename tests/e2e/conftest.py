@@ -28,8 +28,16 @@ def distributed(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    """A headless Chromium for one test module."""
+    """Headless Chromium (Debian's package) for a module's page tests."""
     with sync_playwright() as playwright:
         chromium = launch(playwright)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page(browser, embedded):
+    """A fresh browser tab in Vietnamese on the embedded product."""
+    context = browser.new_context(base_url=embedded.bases["tasks"], locale="vi-VN")
+    yield context.new_page()
+    context.close()

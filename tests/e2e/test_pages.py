@@ -7,13 +7,6 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def page(browser, embedded):
-    context = browser.new_context(base_url=embedded.bases["tasks"], locale="vi-VN")
-    yield context.new_page()
-    context.close()
-
-
 def log_in(page, embedded, username: str) -> None:
     page.goto("/")
     page.fill("#username", username)
