@@ -104,7 +104,7 @@ def unit_names(uow) -> dict[uuid.UUID, OrgUnit]:
     return {unit.id: unit for unit in service.list_units(uow=uow)}
 
 
-def unit_name(unit: OrgUnit | None) -> str:
+def org_unit_name(unit: OrgUnit | None) -> str:
     """A unit's name in the request's language."""
     if unit is None:
         return ""
@@ -133,5 +133,5 @@ def query_with(**changes: Any) -> str:
 def page_context() -> dict[str, Any]:
     """Names every tasks page template may use."""
     return {"timeliness_names": TIMELINESS_NAMES, "transition_names": TRANSITION_NAMES,
-            "unit_name": unit_name, "query_with": query_with, "label": label,
+            "org_unit_name": org_unit_name, "query_with": query_with, "label": label,
             "task_status_names": TASK_STATUS_NAMES}
