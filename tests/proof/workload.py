@@ -56,6 +56,7 @@ class Answer:
     seconds: float
     body: str = ""
     retry_after: str | None = None
+    content_type: str = ""
 
 
 class Client:
@@ -100,7 +101,8 @@ class Client:
             return None
         self.answers.append(Answer(what or path, response.status_code,
                                    time.monotonic() - started, response.text[:300],
-                                   response.headers.get("Retry-After")))
+                                   response.headers.get("Retry-After"),
+                                   response.headers.get("Content-Type", "")))
         return response
 
     def get_json(self, service: str, path: str, username: str):
@@ -126,6 +128,7 @@ class Workload:
     tasks: dict[str, str] = field(default_factory=dict)  # task id -> expected status
     unanswered: set[tuple[str, int]] = field(default_factory=set)  # sent, no answer seen
     steps: int = 0
+    uncertain_tasks: set[str] = field(default_factory=set)
 
     # -- setup ----------------------------------------------------------------------------
 
@@ -147,6 +150,8 @@ class Workload:
         self.tasks = {t["id"]: t["status"] for t in own[:6]}
         assert self.tasks, "the demo plan gives the SCT coordinator tasks in progress"
         self.pending_reports = [(u, y) for y in years for u in districts]
+        for username in (COORDINATOR, HEAD, *map(reporter, districts)):
+            client.token(username)  # logged in before any fault
 
     def wait_units_copied(self, timeout: float = 90) -> None:
         """Wait until kpi knows the districts (the `unit.upserted` events went through)."""
@@ -171,36 +176,36 @@ class Workload:
         response = self.client.call("POST", "kpi", "/api/v1/reports", reporter(unit),
                                     json={"year": year, "values": values, "submit": True},
                                     what="report")
-        if response is not None and (response.status_code == 201 or (
-                response.status_code == 409 and (unit, year) in self.unanswered)):
+        status = response.status_code if response is not None else None
+        if status == 201 or (status == 409 and (unit, year) in self.unanswered):
             self.reports[(unit, year)] = values
-        elif response is None:
+        elif status in (None, 503):  # outcome unknown: retried later with the same values
             self.unanswered.add((unit, year))
-            self.pending_reports.append((unit, year))  # retried later; same values
+            self.pending_reports.append((unit, year))
         return self.client.answers[-1]
 
     def move_next_task(self) -> Answer:
         """Move one coordinator task: in_progress <-> blocked; the accepted move counts."""
         task_id = min(self.tasks, key=lambda t: self.client.statuses(t).total())
-        to = "blocked" if self.tasks[task_id] == "in_progress" else "in_progress"
+        to = _other(self.tasks[task_id])
         response = self.client.call("POST", "tasks", f"/api/v1/tasks/{task_id}/transitions",
                                     COORDINATOR, json={"to": to, "reason": f"proof {to}"},
                                     what=task_id)
-        if response is not None and response.status_code == 200:
+        status = response.status_code if response is not None else None
+        if status == 200:
             self.tasks[task_id] = to
-        elif response is None:  # unknown outcome: read the truth once the product answers
-            self._resync_task(task_id)
+            self.uncertain_tasks.discard(task_id)
+        elif status in (None, 503):  # the commit may or may not have happened
+            self.uncertain_tasks.add(task_id)
         return self.client.answers[-1]
 
-    def _resync_task(self, task_id: str) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            response = self.client.call("GET", "tasks", f"/api/v1/tasks/{task_id}", COORDINATOR,
-                                        what="read")
-            if response is not None and response.status_code == 200:
-                self.tasks[task_id] = response.json()["status"]
-                return
-            time.sleep(0.5)
+    def resync_uncertain_tasks(self) -> None:
+        """Take the stored state of tasks whose last move had no clear answer."""
+        for task_id in sorted(self.uncertain_tasks):
+            task = self.client.get_json("tasks", f"/api/v1/tasks/{task_id}", COORDINATOR)
+            assert task["status"] in (self.tasks[task_id], _other(self.tasks[task_id]))
+            self.tasks[task_id] = task["status"]
+        self.uncertain_tasks.clear()
 
     def step(self, report_every: int = 1) -> None:
         """One task move, and one report (if any left) every `report_every` steps."""
@@ -235,6 +240,7 @@ class Workload:
         """Every difference between the product's state and what accepted requests imply."""
         problems: list[str] = []
         client = self.client
+        self.resync_uncertain_tasks()
         for year in sorted({y for _, y in self.reports}):
             kpis = client.get_json("kpi", f"/api/v1/kpis?year={year}", HEAD)
             aware = next(k for k in kpis if k["indicator_code"] == "AWARE")["value"]
@@ -263,3 +269,7 @@ class Workload:
             problems.append(f"head inbox: {len(in_inbox)} kpi.status_changed messages "
                             f"({len(set(in_inbox))} distinct) for {len(kpi_events)} events")
         return problems
+
+
+def _other(status: str) -> str:
+    return "blocked" if status == "in_progress" else "in_progress"
