@@ -7,6 +7,7 @@ looks like to everybody else) the `FAULT_AFTER`-th time (default 1st) it reaches
 the first process to crash creates the file, and later processes see it and carry on.
 
 Points: `relay.after_confirm` (broker confirmed, row not yet marked sent),
+`consumer.before_commit` (effect applied, not committed, message not acked),
 `consumer.after_commit` (effect committed, message not yet acked), `scanner.after_claim`
 (deadline claims held in an open transaction), `uow.before_commit` (a web request's change
 flushed, not committed).

@@ -169,6 +169,7 @@ class EventConsumer(ConsumerMixin):
                     insert(handled).values(event_id=event.id, event_type=event.type,
                                            handled_at=utcnow())
                 )
+                fault_point("consumer.before_commit")
                 uow.commit()
         except IntegrityError:
             # Another consumer of the same queue committed this event first.

@@ -15,7 +15,7 @@ import pytest
 from tests.proof.stack import broker_under_test, exited, product_under_test, settle
 from tests.proof.workload import Client, Workload
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 def _phase(workload: Workload, seconds: float) -> None:
     workload.run_for(seconds, report_every=8)  # reports spread over every fault

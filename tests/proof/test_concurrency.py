@@ -22,7 +22,7 @@ from tests.proof.events import rows
 from tests.proof.stack import exited, product_under_test, settle
 from tests.proof.workload import DISTRICTS, HEAD, Client, Workload, report_values, reporter
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 YEARS = (2019, 2020)
 RACERS = 6

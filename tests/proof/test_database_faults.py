@@ -19,7 +19,7 @@ from tests.proof.postgres import PrivatePostgres
 from tests.proof.stack import exited, product_under_test, settle
 from tests.proof.workload import Client, Workload
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 OUTAGE_SECONDS = 8
 
