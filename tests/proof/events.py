@@ -52,6 +52,11 @@ class EventCounts:
         """True when everything was sent and applied (nothing left in flight)."""
         return self.unsent == 0 and not self.lost
 
+    def columns(self) -> dict[str, int]:
+        """The counts the proof table shows (`proof.record(**counts.columns())`)."""
+        return {"sent": self.sent, "applied": self.applied, "lost": len(self.lost),
+                "duplicated": self.duplicated}
+
     def summary(self) -> str:
         lost = ", ".join(f"{c}:{t}:{i[:8]}" for c, t, i in self.lost[:10])
         return (f"sent={self.sent} unsent={self.unsent} applied={self.applied} "

@@ -59,9 +59,7 @@ def test_broker_killed_alarmed_cut_and_blackholed_under_load(tmp_path, proof):
             done=f"{len(workload.reports)} reports and "
                  f"{sum(1 for a in client.answers if a.what in workload.tasks)} task moves "
                  f"through kill -9 + restart, memory alarm, reset, 12 s blackhole; "
-                 f"max latency under alarm {alarm_latency:.2f}s",
-            sent=counts.sent, applied=counts.applied, lost=len(counts.lost),
-            duplicated=counts.duplicated)
+                 f"max latency under alarm {alarm_latency:.2f}s", **counts.columns())
         assert not refused, f"requests refused during broker faults: {refused}"
         assert alarm_latency < 3, "web latency suffered from the broker's memory alarm"
         assert not problems, problems

@@ -109,9 +109,7 @@ def test_reporters_race_and_two_kpi_workers_share_the_queue(tmp_path, proof):
         proof.record(
             done=f"{len(keys)} reports × {RACERS} identical submits at once, returned, then "
                  f"× {RACERS} corrections and resubmits at once; 2 kpi workers; "
-                 f"{len(stored)} KPI values equal a full recompute",
-            sent=counts.sent, applied=counts.applied, lost=len(counts.lost),
-            duplicated=counts.duplicated)
+                 f"{len(stored)} KPI values equal a full recompute", **counts.columns())
         assert _winners(first, 201) == Counter({1: len(keys)}), Counter(first)
         assert set(first) <= {201, 409}, Counter(first)
         assert set(patches) == {200}, Counter(patches)

@@ -77,9 +77,7 @@ def test_database_restarted_under_load(tmp_path, private_postgres, proof):
         proof.record(
             done=f"server down {OUTAGE_SECONDS} s under load: {len(during)} requests, "
                  f"{len(unavailable)} got 503 + Retry-After; answered again {recovery:.1f} s "
-                 f"after restart; {len(workload.reports)} reports accepted",
-            sent=counts.sent, applied=counts.applied, lost=len(counts.lost),
-            duplicated=counts.duplicated)
+                 f"after restart; {len(workload.reports)} reports accepted", **counts.columns())
         statuses = client.statuses()
         assert not [s for s in statuses if s is None or s >= 500 and s != 503], statuses
         assert during and all(a.status == 503 and a.retry_after

@@ -78,9 +78,7 @@ def test_scanner_killed_holding_claims(faulty, proof):
                           if t in ("task.due_soon", "task.due_today", "task.overdue",
                                    "task.escalated"))
     proof.record(done=f"tasks worker exits 137 with a batch of 50 claimed; {held} claims "
-                      f"survived it; restarted: {emitted} deadline events",
-                 sent=counts.sent, applied=counts.applied, lost=len(counts.lost),
-                 duplicated=counts.duplicated)
+                      f"survived it; restarted: {emitted} deadline events", **counts.columns())
     assert held == 0, "a dead scanner's claims must not stay committed"
     assert deadline_events == _count(tasks_db, "SELECT count(*) FROM deadline_events")
     assert counts.lost == [] and counts.duplicated == 0, counts.summary()
@@ -104,9 +102,7 @@ def test_web_worker_killed_mid_request(faulty, proof):
     counts = settle(product)
     problems = workload.mismatches()
     proof.record(done=f"POST report killed the gunicorn worker before commit (answer "
-                      f"{answer.status}); nothing written; retried: 201",
-                 sent=counts.sent, applied=counts.applied, lost=len(counts.lost),
-                 duplicated=counts.duplicated)
+                      f"{answer.status}); nothing written; retried: 201", **counts.columns())
     assert answer.status is None or answer.status >= 500
     assert after == before, "a killed request left rows behind"
     assert listed == []
@@ -135,8 +131,7 @@ def test_relay_killed_between_confirm_and_mark(faulty, proof):
     proof.record(done=f"tasks relay exits 137 after the broker confirmed a batch; "
                       f"{len(unsent)} rows stayed unsent, {republished} of them already "
                       f"applied, published again after restart",
-                 sent=counts.sent, applied=counts.applied, lost=len(counts.lost),
-                 duplicated=counts.duplicated, republished=republished)
+                 **counts.columns(), republished=republished)
     assert republished > 0, "the crash should leave confirmed, applied events unmarked"
     assert not workload.mismatches()
     assert counts.lost == [] and counts.duplicated == 0, counts.summary()
@@ -160,8 +155,6 @@ def test_consumer_killed_before_and_after_commit(faulty, proof):
     counts = settle(product)
     proof.record(done="notifications consumer exits 137 at its 3rd event, once before the "
                       "commit and once after it (before the ack); restarted each time: the "
-                      "unacked events come again",
-                 sent=counts.sent, applied=counts.applied, lost=len(counts.lost),
-                 duplicated=counts.duplicated)
+                      "unacked events come again", **counts.columns())
     assert not workload.mismatches()
     assert counts.lost == [] and counts.duplicated == 0, counts.summary()
