@@ -61,7 +61,7 @@ def _resets(proxy):
             sock.sendall(b"ping")
             if not sock.recv(4096):
                 raise ConnectionResetError("closed")
-    with _connect(proxy) as sock, pytest.raises(OSError):
+    with pytest.raises(OSError), _connect(proxy) as sock:  # reset at connect or at once after
         sock.sendall(b"ping")
         if not sock.recv(4096):
             raise ConnectionResetError("closed")
