@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-unit test-integration test-e2e lint migrate clean-var install bench
+.PHONY: run test test-unit test-integration test-e2e lint migrate clean-var install bench proof
 
 run: $(STAMP)
 	$(PY) -m services.embedded
@@ -21,6 +21,11 @@ test-integration: $(STAMP)
 
 test-e2e: $(STAMP)
 	$(PYTEST) tests/e2e
+
+# Every scenario of RELIABILITY.md, slow ones included; prints the proof table (also written
+# to var/proof/results.md) and exits non-zero if any scenario fails.
+proof: $(STAMP)
+	$(PYTEST) tests/proof -q
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

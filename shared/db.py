@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from shared.faults import fault_point
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -128,6 +130,7 @@ class UnitOfWork:
     def commit(self) -> None:
         """Commit everything added in this unit of work."""
         assert self.session is not None
+        fault_point("uow.before_commit")
         self.session.commit()
         self._committed = True
 

@@ -54,23 +54,23 @@ def sqlite_database(service: str, path) -> Database:
     return Database(url)
 
 
-def create_pg_database(service: str) -> str:
-    """Create and migrate a fresh PostgreSQL database; returns its URL."""
+def create_pg_database(service: str, admin_url: str = PG_ADMIN_URL) -> str:
+    """Create and migrate a fresh PostgreSQL database (on the shared server by default)."""
     require("postgresql")
     name = f"pt_{service}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
     upgrade(service, url)
     return url
 
 
 def drop_pg_database(url: str) -> None:
-    """Drop a database made by create_pg_database."""
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    """Drop a database made by create_pg_database (on whichever server it lives)."""
+    server, name = url.rsplit("/", 1)
+    admin = create_engine(server + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

@@ -27,6 +27,7 @@ from services.tasks.models import DeadlineEvent, Task
 from services.tasks.service import load_calendar, outbox, task_event_data
 from services.tasks.settings import TasksSettings
 from shared.db import Database
+from shared.faults import fault_point
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,8 @@ def scan_once(*, db: Database, settings: TasksSettings, now: datetime,
                                 "escalation_level": moment.escalation_level}, now=now)
                     emitted += 1
                 task.scanned_on = today
+            if emitted:
+                fault_point("scanner.after_claim")  # test-only crash point (shared/faults.py)
             uow.commit()
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from shared.db import Database, utcnow
+from shared.faults import fault_point
 from shared.logging import reset_correlation_id, set_correlation_id
 from shared.messaging.events import Event, parse_event
 from shared.messaging.outbox import MessagingTables
@@ -114,6 +115,7 @@ class EventConsumer(ConsumerMixin):
                 message.requeue()
             return
         self._failures.pop(str(event.id), None)
+        fault_point("consumer.after_commit")
         self.acknowledge(message)
 
     def _apply_through_outages(self, event: Event) -> None:
@@ -167,6 +169,7 @@ class EventConsumer(ConsumerMixin):
                     insert(handled).values(event_id=event.id, event_type=event.type,
                                            handled_at=utcnow())
                 )
+                fault_point("consumer.before_commit")
                 uow.commit()
         except IntegrityError:
             # Another consumer of the same queue committed this event first.

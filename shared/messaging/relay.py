@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from shared.db import Database, utcnow
+from shared.faults import fault_point
 from shared.messaging.outbox import MessagingTables, encode
 from shared.messaging.publisher import OutgoingMessage, Publisher, PublishError
 
@@ -63,6 +64,8 @@ class OutboxRelay:
             ]
             outcomes = self.publisher.publish_batch(messages)  # PublishError rolls back the claim
             sent = [row.seq for row, error in zip(rows, outcomes, strict=True) if error is None]
+            if sent:
+                fault_point("relay.after_confirm")
             if sent:
                 uow.session.execute(
                     update(outbox).where(outbox.c.seq.in_(sent)).values(sent_at=utcnow())

@@ -13,7 +13,13 @@ from pathlib import Path
 
 from shared.settings import SERVICES
 from tests.e2e.processes import Process, free_port, python, wait_http_ok
-from tests.helpers import AMQP_URL, TEST_SECRET, create_pg_database, drop_pg_database
+from tests.helpers import (
+    AMQP_URL,
+    PG_ADMIN_URL,
+    TEST_SECRET,
+    create_pg_database,
+    drop_pg_database,
+)
 
 DEMO_PASSWORD = "e2e-password-0123"
 DEMO_USERS = [
@@ -71,49 +77,111 @@ def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
 
 
-@contextmanager
-def distributed_product(log_dir: Path, *, web_workers: int = 2) -> Iterator[Product]:
-    """Each service as gunicorn plus its worker process, on PostgreSQL + its own RabbitMQ vhost."""
-    vhost = f"pt-e2e-{uuid.uuid4().hex[:8]}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    urls: dict[str, str] = {}
-    processes: list[Process] = []
-    try:
-        urls = {service: create_pg_database(service) for service in SERVICES}
-        common = dict(APP_MODE="production", SECRET_KEY=TEST_SECRET,
-                      BROKER_URL=AMQP_URL.rstrip("/") + "/" + vhost)
-        envs = {s: base_env(DATABASE_URL=urls[s], **common) for s in SERVICES}
-        subprocess.run(python("-m", "services.tasks.cli", "seed-demo-plan"), env=envs["tasks"],
-                       check=True, timeout=120)
-        for username, role, unit, name in DEMO_USERS:
-            subprocess.run(python("-m", "services.tasks.cli", "create-user", username, role,
-                                  unit, name),
-                           env={**envs["tasks"], "NEW_USER_PASSWORD": DEMO_PASSWORD},
-                           check=True, timeout=60)
-        subprocess.run(python("-m", "services.kpi.cli", "seed-indicators"), env=envs["kpi"],
+@dataclass
+class DistributedOptions:
+    """Where the distributed product's dependencies live, and how its processes start.
+
+    By default: the shared PostgreSQL and a fresh vhost of the shared RabbitMQ. The proof
+    suite points it at a private broker (through a fault proxy) or a private PostgreSQL
+    server, adds environment per process (`"kpi-worker": {...}`) and runs more workers.
+    """
+
+    broker_url: str | None = None
+    pg_admin_url: str = PG_ADMIN_URL
+    process_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    worker_processes: dict[str, int] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DistributedProduct(Product):
+    """The distributed product, with what a test needs to restart its processes."""
+
+    envs: dict[str, dict[str, str]] = field(default_factory=dict)
+    database_urls: dict[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None
+    web_workers: int = 2
+
+    def process(self, name: str) -> Process:
+        """The running process called `name` (e.g. "kpi-worker", "tasks-web")."""
+        return next(p for p in self.processes if p.name == name)
+
+    def start_process(self, name: str, **env: str) -> Process:
+        """Start (or start again) one web or worker process, with extra environment."""
+        service, kind = name.split("-", 1)
+        args = (self._web_args(service) if kind == "web"
+                else python("-m", f"services.{service}.worker"))
+        old = next((p for p in self.processes if p.name == name), None)
+        if old is not None:
+            old.stop()
+            self.processes.remove(old)
+        assert self.log_dir is not None
+        process = Process(name, args, {**self.envs[name], **env}, self.log_dir)
+        self.processes.append(process)
+        return process
+
+    def _web_args(self, service: str) -> list[str]:
+        port = self.bases[service].rsplit(":", 1)[1]
+        return python("-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
+                      "--bind", f"127.0.0.1:{port}", "--workers", str(self.web_workers),
+                      f"services.{service}.app:create_app()")
+
+
+def _seed(envs: dict[str, dict[str, str]]) -> None:
+    tasks_env = envs["tasks"]
+    subprocess.run(python("-m", "services.tasks.cli", "seed-demo-plan"), env=tasks_env,
+                   check=True, timeout=120)
+    for username, role, unit, name in DEMO_USERS:
+        subprocess.run(python("-m", "services.tasks.cli", "create-user", username, role,
+                              unit, name),
+                       env={**tasks_env, "NEW_USER_PASSWORD": DEMO_PASSWORD},
                        check=True, timeout=60)
-        bases = {}
+    subprocess.run(python("-m", "services.kpi.cli", "seed-indicators"), env=envs["kpi"],
+                   check=True, timeout=60)
+
+
+@contextmanager
+def distributed_product(log_dir: Path, *, web_workers: int = 2,
+                        options: DistributedOptions | None = None
+                        ) -> Iterator[DistributedProduct]:
+    """Each service as gunicorn plus its worker process, on PostgreSQL + RabbitMQ."""
+    options = options or DistributedOptions()
+    vhost = None
+    broker_url = options.broker_url
+    if broker_url is None:
+        vhost = f"pt-e2e-{uuid.uuid4().hex[:8]}"
+        _rabbitmqctl("add_vhost", vhost)
+        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        broker_url = AMQP_URL.rstrip("/") + "/" + vhost
+    urls: dict[str, str] = {}
+    product = DistributedProduct(bases={}, passwords={u[0]: DEMO_PASSWORD for u in DEMO_USERS},
+                                 log_dir=log_dir, web_workers=web_workers)
+    try:
+        urls = {service: create_pg_database(service, options.pg_admin_url)
+                for service in SERVICES}
+        product.database_urls = urls
+        common = dict(APP_MODE="production", SECRET_KEY=TEST_SECRET, BROKER_URL=broker_url,
+                      **options.extra_env)
+        envs = {s: base_env(DATABASE_URL=urls[s], **common) for s in SERVICES}
+        _seed(envs)
+        names = []
         for service in SERVICES:
-            port = free_port()
-            bases[service] = f"http://127.0.0.1:{port}"
-            processes.append(Process(
-                f"{service}-web",
-                python("-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
-                       "--bind", f"127.0.0.1:{port}", "--workers", str(web_workers),
-                       f"services.{service}.app:create_app()"),
-                envs[service], log_dir))
-            processes.append(Process(f"{service}-worker",
-                                     python("-m", f"services.{service}.worker"),
-                                     envs[service], log_dir))
+            product.bases[service] = f"http://127.0.0.1:{free_port()}"
+            names.append(f"{service}-web")
+            count = options.worker_processes.get(service, 1)
+            names += [f"{service}-worker" + (f"-{i + 1}" if i else "") for i in range(count)]
+        for name in names:
+            service = name.split("-", 1)[0]
+            product.envs[name] = {**envs[service], **options.process_env.get(name, {})}
+            product.start_process(name)
         for service in SERVICES:
-            web = next(p for p in processes if p.name == f"{service}-web")
-            wait_http_ok(f"{bases[service]}/{service}/readyz", web, timeout=60)
-        yield Product(bases=bases, passwords={u[0]: DEMO_PASSWORD for u in DEMO_USERS},
-                      processes=processes)
+            wait_http_ok(f"{product.bases[service]}/{service}/readyz",
+                         product.process(f"{service}-web"), timeout=60)
+        yield product
     finally:
-        for process in processes:
+        for process in product.processes:
             process.stop()
         for url in urls.values():
             drop_pg_database(url)
-        _rabbitmqctl("delete_vhost", vhost)
+        if vhost:
+            _rabbitmqctl("delete_vhost", vhost)
