@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, json, request
+from flask import Flask, Response, current_app, g, json, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from shared.i18n import LANGUAGES, TITLES, localize, message, pick_language
+from shared.i18n import LANGUAGES, MESSAGES, TITLES, localize, message, pick_language
 from shared.logging import get_correlation_id
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,16 @@ def _localize_params(params: dict, lang: str) -> dict:
             for k, v in params.items()}
 
 
+def _http_message(status: int) -> tuple[str | None, dict]:
+    """Our bilingual message for a plain HTTP error Werkzeug raised (its text is English)."""
+    if status == 405:
+        return "http_405", {"method": request.method}
+    if status == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        return "http_413", {"max": f"{limit // 1024} KiB"}
+    return (f"http_{status}", {}) if f"http_{status}" in MESSAGES else (None, {})
+
+
 def install_error_handlers(app: Flask) -> None:
     """Route every error of the app to the problem+json shape; no exception escapes as HTML."""
 
@@ -128,7 +138,9 @@ def install_error_handlers(app: Flask) -> None:
             if any(e["messages"]["en"].startswith("Invalid JSON body") for e in errors):
                 return problem_response(400, code="invalid_json")
             return problem_response(status, field_errors=errors, headers=data.get("headers"))
-        response = problem_response(status, detail=exc.description)
+        code, params = _http_message(status)
+        response = problem_response(status, code=code, params=params,
+                                    detail=None if code else exc.description)
         valid_methods = getattr(exc, "valid_methods", None)
         if status == 405 and valid_methods:
             response.headers["Allow"] = ", ".join(valid_methods)
@@ -138,6 +150,13 @@ def install_error_handlers(app: Flask) -> None:
     def _db_unavailable(exc: OperationalError):
         log.warning("database unavailable", extra={"error": str(exc.orig)[:300]})
         return problem_response(503, code="service_unavailable", headers={"Retry-After": "5"})
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc: IntegrityError):
+        # A unique key taken meanwhile (or not checked first): the caller's request clashes
+        # with what is stored; nothing was written (the unit of work rolled back).
+        log.warning("integrity conflict", extra={"error": str(exc.orig)[:300]})
+        return problem_response(409, code="conflict")
 
     @app.errorhandler(DBAPIError)
     def _db_error(exc: DBAPIError):

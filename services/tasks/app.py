@@ -16,7 +16,6 @@ from services.tasks.api import (
     plans_blp,
     tasks_blp,
 )
-from services.tasks.openapi import document_errors
 from services.tasks.pages import pages_blp
 from services.tasks.settings import TasksSettings
 from services.tasks.storage import DiskStore
@@ -40,7 +39,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         title="Tasks / Nhiệm vụ",
         public_endpoints={"auth.create_token", "feeds.feed_ics"},
         clock=clock,
-        extra=document_errors,
         pages=[pages_blp],
     )
     tasks_settings = tasks_settings or TasksSettings.from_env()
