@@ -29,12 +29,15 @@ from services.notifications import handlers as notification_handlers
 from services.notifications.app import create_app as notifications_app
 from services.notifications.models import audit_log as notifications_audit
 from services.notifications.models import messaging as notification_messaging
+from services.notifications.settings import NotificationSettings
 from services.tasks.app import create_app as tasks_app
 from services.tasks.domain import WorkCalendar
+from services.tasks.models import User
 from services.tasks.models import audit_log as tasks_audit
 from services.tasks.models import messaging as tasks_messaging
 from services.tasks.seed import DEMO_ACCOUNTS, seed_demo_accounts, seed_demo_plan, seed_id
 from services.tasks.settings import TasksSettings
+from shared.auth import hash_password
 from shared.db import Database
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.events import parse_event
@@ -51,6 +54,7 @@ DISTRICTS = ("TP-HAIDUONG", "H-GIALOC")  # two district units
 DEPARTMENTS = ("SCT", "SKHCN")  # two departments (sở)
 SERVICES = ("tasks", "notifications", "kpi")
 PASSWORD = "Mat-khau-demo-2026!"
+HOOK_HOST = "127.0.0.1"  # the only host webhooks may target here
 # The consumers of each service and the event types the tasks service feeds them here.
 FEEDS = {"kpi": ("unit.upserted",),
          "notifications": ("unit.upserted", "user.upserted", "task.created")}
@@ -77,7 +81,7 @@ class World:
         """A valid token of a user of `unit` with one role (a stable id per role and unit)."""
         settings = settings_for_tests(**overrides) if overrides else self.settings
         return token_for(settings, unit_id=self.unit_id(unit), roles=(role,), unit_code=unit,
-                         user_id=user_id or seed_id("proof-user", role, unit),
+                         user_id=user_id or identity_id(role, unit),
                          username=f"{role}.{unit}".lower())
 
     def headers(self, role: str, unit: str, **extra: str) -> dict[str, str]:
@@ -103,11 +107,30 @@ class World:
             return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
+def identity_id(role: str, unit: str) -> uuid.UUID:
+    """The user id of the test identity with this role in this unit (a real tasks user).
+
+    The district reporter is the demo account `baocao.tphd`, whose inbox the demo fills.
+    """
+    if (role, unit) == ("reporter", "TP-HAIDUONG"):
+        return seed_id("user", "baocao.tphd")
+    return seed_id("proof-user", role, unit)
+
+
 def _seed_tasks(db: Database, now: datetime) -> list[dict[str, Any]]:
     """The demo plan and accounts; returns the envelopes the tasks service staged."""
     with db.uow() as uow:
         seed_demo_plan(uow=uow, now=now, calendar=WorkCalendar())
         seed_demo_accounts(uow=uow, passwords={a[0]: PASSWORD for a in DEMO_ACCOUNTS}, now=now)
+        password_hash = hash_password(PASSWORD)  # one hash for all: argon2 is slow on purpose
+        for role in ROLES:
+            for unit in DISTRICTS + DEPARTMENTS:
+                if uow.session.get(User, identity_id(role, unit)) is None:
+                    uow.session.add(User(
+                        id=identity_id(role, unit), username=f"{role}.{unit}".lower(),
+                        password_hash=password_hash, full_name=f"{role} {unit}",
+                        unit_id=seed_id("unit", unit), roles=[role], active=True,
+                        language="vi", created_at=now))
         uow.commit()
     return _staged(db)
 
@@ -145,7 +168,9 @@ def build_world(attachment_dir: Path) -> World:
         uow.commit()
     tasks_settings = TasksSettings(attachment_dir=attachment_dir)
     apps = {"tasks": tasks_app(settings, db=dbs["tasks"], tasks_settings=tasks_settings),
-            "notifications": notifications_app(settings, db=dbs["notifications"]),
+            "notifications": notifications_app(settings, db=dbs["notifications"],
+                                               notify=NotificationSettings(
+                                                   webhook_allowlist=(HOOK_HOST,))),
             "kpi": kpi_app(settings, db=dbs["kpi"], kpi_settings=kpi_config)}
     users = {a[0]: seed_id("user", a[0]) for a in DEMO_ACCOUNTS}
     return World(settings=settings, apps=apps, dbs=dbs, urls=urls, users=users)
