@@ -21,7 +21,8 @@ _LOCATIONS = ("json", "query", "form", "files", "headers", "cookies", "path", "v
 class ApiError(Exception):
     """An expected failure with a status, a message code and optional field errors."""
 
-    def __init__(self, http_status: int, code: str | None = None, *,
+    # Status and code are positional-only: a message may have a `{code}` parameter of its own.
+    def __init__(self, http_status: int, code: str | None = None, /, *,
                  field_errors: dict[str, Any] | None = None, headers: dict | None = None,
                  **params):
         super().__init__(code or str(http_status))

@@ -114,13 +114,13 @@ def register_messages(messages: dict[str, tuple[str, str]]) -> None:
     MESSAGES.update(messages)
 
 
-def message(code: str, lang: str = DEFAULT_LANGUAGE, **params) -> str:
+def message(code: str, lang: str = DEFAULT_LANGUAGE, /, **params) -> str:
     """One of our messages in the given language."""
     vi, en = MESSAGES[code]
     return (vi if lang == "vi" else en).format(**params)
 
 
-def both(code: str, **params) -> dict[str, str]:
+def both(code: str, /, **params) -> dict[str, str]:
     """One of our messages in both languages."""
     vi, en = MESSAGES[code]
     return {"vi": vi.format(**params), "en": en.format(**params)}
@@ -161,7 +161,7 @@ class LocalizedText(str):
 
     vi: str
 
-    def __new__(cls, code: str, **params) -> LocalizedText:
+    def __new__(cls, code: str, /, **params) -> LocalizedText:
         texts = both(code, **params)
         obj = super().__new__(cls, texts["en"])
         obj.vi = texts["vi"]
