@@ -31,6 +31,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "Missing access token (Authorization: Bearer ...)."),
     "token_invalid": ("Mã truy cập không hợp lệ hoặc đã hết hạn.",
                       "The access token is invalid or expired."),
+    "user_inactive": ("Tài khoản đã bị khóa; mã truy cập của nó không còn dùng được.",
+                      "This account is deactivated; its access tokens no longer work."),
     "role_required": ("Thao tác này cần một trong các vai trò: {roles}.",
                       "This action needs one of the roles: {roles}."),
     "not_found": ("Không tìm thấy {what}.", "{what} not found."),

@@ -16,9 +16,11 @@ from services.tasks.api import (
     plans_blp,
     tasks_blp,
 )
+from services.tasks.models import User
 from services.tasks.pages import pages_blp
 from services.tasks.settings import TasksSettings
 from services.tasks.storage import DiskStore
+from shared.auth import ACTIVE_CHECK, deactivation_check
 from shared.db import Database
 from shared.settings import Settings
 from shared.web import create_service_app
@@ -41,6 +43,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         clock=clock,
         pages=[pages_blp],
     )
+    app.extensions[ACTIVE_CHECK] = deactivation_check(
+        app.extensions["db"], id_column=User.id, active_column=User.active)
     tasks_settings = tasks_settings or TasksSettings.from_env()
     app.extensions["tasks_settings"] = tasks_settings
     root = tasks_settings.attachment_dir or app.extensions["settings"].data_dir / "attachments"
