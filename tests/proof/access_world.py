@@ -190,3 +190,11 @@ def world_fixture(attachment_dir: Path) -> Iterator[World]:
         yield world
     finally:
         dispose_world(world)
+
+
+def routes(world: World) -> Iterator[tuple[str, str]]:
+    """(service, 'METHOD rule') of every route of every service, as the url_map has them."""
+    for service in SERVICES:
+        for rule in world.apps[service].url_map.iter_rules():
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield service, f"{method} {rule.rule}"

@@ -20,8 +20,18 @@ SOON = (date.today() + timedelta(days=3)).isoformat()
 KPI_SLOTS = [(code, year) for year in range(2020, 2025) for code in UNIT_CODES]
 
 
+_IDS: dict[tuple, str] = {}  # looked up once per world
+
+
 def _task_of(world: World, unit: str) -> str:
     """A task assigned to the unit, seen by the admin."""
+    key = (id(world), "task", unit)
+    if key not in _IDS:
+        _IDS[key] = _first_task(world, unit)
+    return _IDS[key]
+
+
+def _first_task(world: World, unit: str) -> str:
     response = world.client("tasks").get(
         f"/tasks/api/v1/tasks?assignee_unit_id={world.unit_id(unit)}&page_size=1",
         headers=world.headers("admin", "SCT"))
@@ -29,6 +39,13 @@ def _task_of(world: World, unit: str) -> str:
 
 
 def _kpi_report(world: World, unit: str, year: int) -> str:
+    key = (id(world), "report", unit, year)
+    if key not in _IDS:
+        _IDS[key] = _find_report(world, unit, year)
+    return _IDS[key]
+
+
+def _find_report(world: World, unit: str, year: int) -> str:
     response = world.client("kpi").get(f"/kpi/api/v1/reports?year={year}",
                                        headers=world.headers("head", "SCT"))
     return next(r["id"] for r in response.json if r["unit_id"] == str(world.unit_id(unit)))

@@ -9,14 +9,7 @@ import pytest
 
 from tests.proof.access_rules import RULES, Rule, expected, matches
 from tests.proof.access_targets import UPLOADS, Targets, body
-from tests.proof.access_world import (
-    DEPARTMENTS,
-    DISTRICTS,
-    ROLES,
-    SERVICES,
-    World,
-    world_fixture,
-)
+from tests.proof.access_world import DEPARTMENTS, DISTRICTS, ROLES, World, routes, world_fixture
 
 CHANGES = ("POST", "PUT", "PATCH", "DELETE")
 IDENTITIES = [(role, unit) for role in ROLES for unit in DISTRICTS + DEPARTMENTS]
@@ -37,14 +30,6 @@ LIST_SEES_ALL = {"tasks": frozenset({"admin", "head"}),
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     yield from world_fixture(tmp_path_factory.mktemp("attachments"))
-
-
-def routes(world: World):
-    """(service, 'METHOD rule') of every route of every service, as the url_map has them."""
-    for service in SERVICES:
-        for rule in world.apps[service].url_map.iter_rules():
-            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                yield service, f"{method} {rule.rule}"
 
 
 def _send(world: World, service: str, key: str, path: str, headers: dict):

@@ -15,8 +15,7 @@ import pytest
 
 from tests.helpers import TEST_SECRET, settings_for_tests
 from tests.proof.access_rules import RULES
-from tests.proof.access_world import World, identity_id, world_fixture
-from tests.proof.test_access_matrix import routes
+from tests.proof.access_world import World, identity_id, routes, world_fixture
 
 UNIT = "TP-HAIDUONG"
 
