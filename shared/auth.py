@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
+from sqlalchemy import Column, select
 
+from shared.db import Database
 from shared.errors import ApiError
 from shared.settings import Settings
 
@@ -108,6 +110,29 @@ def verify_token(settings: Settings, token: str) -> Principal:
                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
 
 
+ActiveCheck = Callable[[Principal], bool]
+ACTIVE_CHECK = "user_active_check"  # app.extensions key of the service's ActiveCheck
+
+
+def deactivation_check(db: Database, *, id_column: Column, active_column: Column) -> ActiveCheck:
+    """An ActiveCheck on a service's own users table (or copy): False once it is deactivated.
+
+    Users the table does not know (yet) pass: a copy may lag behind the tasks service.
+    """
+    def check(principal: Principal) -> bool:
+        with db.engine.connect() as conn:
+            active = conn.execute(select(active_column).where(
+                id_column == principal.user_id)).scalar_one_or_none()
+        return active is not False
+    return check
+
+
+def still_active(principal: Principal) -> bool:
+    """False when this service knows the caller was deactivated (its tokens stop working)."""
+    check = current_app.extensions.get(ACTIVE_CHECK)
+    return check is None or check(principal)
+
+
 def install_auth(app: Flask, settings: Settings, *, public_endpoints: Iterable[str]) -> None:
     """Require a valid token on every endpoint except the listed public ones."""
     public = set(public_endpoints) | {"static"}
@@ -124,7 +149,11 @@ def install_auth(app: Flask, settings: Settings, *, public_endpoints: Iterable[s
         token = token or request.cookies.get(COOKIE_NAME)
         if not token:
             raise ApiError(401, "token_missing", headers={"WWW-Authenticate": "Bearer"})
-        g.principal = verify_token(settings, token)
+        principal = verify_token(settings, token)
+        if not still_active(principal):
+            raise ApiError(401, "user_inactive",
+                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        g.principal = principal
         return None
 
 

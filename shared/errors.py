@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, json, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from shared.i18n import LANGUAGES, TITLES, localize, message, pick_language
+from shared.i18n import LANGUAGES, MESSAGES, TITLES, localize, message, pick_language
 from shared.logging import get_correlation_id
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,8 @@ _LOCATIONS = ("json", "query", "form", "files", "headers", "cookies", "path", "v
 class ApiError(Exception):
     """An expected failure with a status, a message code and optional field errors."""
 
-    def __init__(self, http_status: int, code: str | None = None, *,
+    # Status and code are positional-only: a message may have a `{code}` parameter of its own.
+    def __init__(self, http_status: int, code: str | None = None, /, *,
                  field_errors: dict[str, Any] | None = None, headers: dict | None = None,
                  **params):
         super().__init__(code or str(http_status))
@@ -123,6 +124,16 @@ def _reply(exc: Exception, status: int, **problem: Any) -> Response:
     return problem_response(status, **problem)
 
 
+def _http_message(status: int) -> tuple[str | None, dict]:
+    """Our bilingual message for a plain HTTP error Werkzeug raised (its text is English)."""
+    if status == 405:
+        return "http_405", {"method": request.method}
+    if status == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        return "http_413", {"max": f"{limit // 1024} KiB"}
+    return (f"http_{status}", {}) if f"http_{status}" in MESSAGES else (None, {})
+
+
 def install_error_handlers(app: Flask) -> None:
     """Route every error of the app to the problem+json shape (an HTML page for page requests);
     no exception escapes as a raw error page or a stack trace."""
@@ -147,16 +158,25 @@ def install_error_handlers(app: Flask) -> None:
             if any(e["messages"]["en"].startswith("Invalid JSON body") for e in errors):
                 return _reply(exc, 400, code="invalid_json")
             return _reply(exc, status, field_errors=errors, headers=data.get("headers"))
+        code, params = _http_message(status)
         headers = {}
         valid_methods = getattr(exc, "valid_methods", None)
         if status == 405 and valid_methods:
             headers["Allow"] = ", ".join(valid_methods)
-        return _reply(exc, status, detail=exc.description, headers=headers)
+        return _reply(exc, status, code=code, params=params,
+                      detail=None if code else exc.description, headers=headers)
 
     @app.errorhandler(OperationalError)
     def _db_unavailable(exc: OperationalError):
         log.warning("database unavailable", extra={"error": str(exc.orig)[:300]})
         return _reply(exc, 503, code="service_unavailable", headers={"Retry-After": "5"})
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc: IntegrityError):
+        # A unique key taken meanwhile (or not checked first): the caller's request clashes
+        # with what is stored; nothing was written (the unit of work rolled back).
+        log.warning("integrity conflict", extra={"error": str(exc.orig)[:300]})
+        return _reply(exc, 409, code="conflict")
 
     @app.errorhandler(DBAPIError)
     def _db_error(exc: DBAPIError):

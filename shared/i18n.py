@@ -31,12 +31,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "Missing access token (Authorization: Bearer ...)."),
     "token_invalid": ("Mã truy cập không hợp lệ hoặc đã hết hạn.",
                       "The access token is invalid or expired."),
+    "user_inactive": ("Tài khoản đã bị khóa; mã truy cập của nó không còn dùng được.",
+                      "This account is deactivated; its access tokens no longer work."),
     "role_required": ("Thao tác này cần một trong các vai trò: {roles}.",
                       "This action needs one of the roles: {roles}."),
     "not_found": ("Không tìm thấy {what}.", "{what} not found."),
     "out_of_scope": ("Đơn vị của bạn không được thao tác trên đơn vị này.",
                      "Your unit may not act on this unit."),
     "invalid_json": ("Nội dung gửi lên không phải JSON hợp lệ.", "The body is not valid JSON."),
+    "json_too_deep": ("Dữ liệu JSON lồng nhau quá sâu (tối đa {depth} mức).",
+                      "The JSON nests too deeply (at most {depth} levels)."),
+    "nul_character": ("Không được chứa ký tự NUL (\\u0000).",
+                      "May not contain the NUL character (\\u0000)."),
     "json_required": ("Nội dung phải là JSON (Content-Type: application/json).",
                       "The body must be JSON (Content-Type: application/json)."),
     "deadline_past": ("Hạn không được trước ngày hôm nay ({today}).",
@@ -47,6 +53,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "You may not move this task from '{current}' to '{target}'."),
     "reason_required": ("Cần nêu lý do.", "A reason is required."),
     "username_taken": ("Tên đăng nhập đã được dùng.", "This username is taken."),
+    "conflict": ("Trùng với dữ liệu đã có (mã hoặc khóa đã được dùng); không có gì được lưu.",
+                 "This clashes with stored data (a code or key is taken); nothing was saved."),
+    "http_400": ("Yêu cầu không hợp lệ.", "The request is not valid."),
+    "http_404": ("Không có địa chỉ này.", "There is no such address."),
+    "http_405": ("Địa chỉ này không nhận phương thức {method}.",
+                 "This address does not take the {method} method."),
+    "http_413": ("Dữ liệu gửi lên quá lớn (tối đa {max}).",
+                 "The request body is too large (at most {max})."),
+    "http_415": ("Kiểu nội dung không được hỗ trợ.", "This content type is not supported."),
     "service_unavailable": ("Cơ sở dữ liệu tạm thời không sẵn sàng, vui lòng thử lại.",
                             "The database is temporarily unavailable, please retry."),
     "date_format": ("Ngày phải có dạng dd/mm/yyyy, ví dụ 31/12/2025.",
@@ -103,13 +118,13 @@ def register_messages(messages: dict[str, tuple[str, str]]) -> None:
     MESSAGES.update(messages)
 
 
-def message(code: str, lang: str = DEFAULT_LANGUAGE, **params) -> str:
+def message(code: str, lang: str = DEFAULT_LANGUAGE, /, **params) -> str:
     """One of our messages in the given language."""
     vi, en = MESSAGES[code]
     return (vi if lang == "vi" else en).format(**params)
 
 
-def both(code: str, **params) -> dict[str, str]:
+def both(code: str, /, **params) -> dict[str, str]:
     """One of our messages in both languages."""
     vi, en = MESSAGES[code]
     return {"vi": vi.format(**params), "en": en.format(**params)}
@@ -150,7 +165,7 @@ class LocalizedText(str):
 
     vi: str
 
-    def __new__(cls, code: str, **params) -> LocalizedText:
+    def __new__(cls, code: str, /, **params) -> LocalizedText:
         texts = both(code, **params)
         obj = super().__new__(cls, texts["en"])
         obj.vi = texts["vi"]

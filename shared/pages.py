@@ -18,7 +18,7 @@ from flask import Flask, g, redirect, request
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from shared.auth import COOKIE_NAME, Principal, verify_token
+from shared.auth import COOKIE_NAME, Principal, still_active, verify_token
 from shared.calendar import LOCAL_TZ
 from shared.error_pages import install_error_pages, page_not_found
 from shared.errors import ApiError, request_language
@@ -132,9 +132,10 @@ def page_principal(settings: Settings) -> Principal | None:
     if not token:
         return None
     try:
-        return verify_token(settings, token)
+        principal = verify_token(settings, token)
     except ApiError:
         return None
+    return principal if still_active(principal) else None
 
 
 def login_redirect():

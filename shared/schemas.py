@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
+
+from shared.errors import ApiError
+from shared.i18n import LocalizedText
+
+MAX_JSON_DEPTH = 32  # our bodies nest 3 levels at most; deeper is an attack or a mistake
 
 
 class StrictSchema(Schema):
@@ -22,6 +29,15 @@ class StrictParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
     GLOBAL_QUERY_PARAMETERS = ("lang",)  # read by every service for the response language
+
+    def _raw_load_json(self, req) -> Any:
+        """The JSON body, refused (400/422) when it nests too deeply or holds a NUL character."""
+        try:
+            data = super()._raw_load_json(req)
+        except RecursionError as exc:  # deeper than the interpreter's stack
+            raise ApiError(400, "json_too_deep", depth=MAX_JSON_DEPTH) from exc
+        check_json_body(data)
+        return data
 
     def load_querystring(self, req, schema):
         """The query string without the parameters every endpoint accepts."""
@@ -39,3 +55,26 @@ class ApiBlueprint(Blueprint):
 
 class EmptyBody(StrictSchema):
     """The body of an action that takes no input: absent or {}; anything else is refused."""
+
+
+def check_json_body(data: Any) -> None:
+    """Refuse a parsed JSON body nested deeper than MAX_JSON_DEPTH or with NUL in a string.
+
+    PostgreSQL cannot store NUL in text, and deep nesting only exhausts stacks downstream;
+    both are refused here, before any schema or database sees them. Walks without recursion.
+    """
+    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ApiError(400, "json_too_deep", depth=MAX_JSON_DEPTH)
+        if isinstance(value, str) and "\x00" in value:
+            raise ApiError(422, field_errors={where or "_body": [LocalizedText("nul_character")]})
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{where}.{key}" if where else str(key)
+                stack.append((key, name, depth))
+                stack.append((item, name, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}.{i}" if where else str(i), depth + 1)
+                         for i, item in enumerate(value))

@@ -20,6 +20,7 @@ from shared.logging import (
     reset_correlation_id,
     set_correlation_id,
 )
+from shared.openapi import document_errors
 from shared.pages import install_pages
 from shared.settings import Settings
 
@@ -107,6 +108,13 @@ def create_service_app(
         g.correlation_token = set_correlation_id(incoming or new_correlation_id())
 
     @app.before_request
+    def _refuse_nul_in_url():
+        # PostgreSQL text cannot hold NUL: a path or query with one can never match anything.
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v
+                                         for k, v in request.args.items(multi=True)):
+            raise ApiError(400, "nul_character")
+
+    @app.before_request
     def _require_json_body():
         # An API body must be JSON (or a multipart upload); anything else is 415, not a guess.
         if request.method in ("POST", "PUT", "PATCH") and "/api/" in request.path \
@@ -131,6 +139,7 @@ def create_service_app(
         app.register_blueprint(blueprint)
     public = {"healthz", "readyz", "api-docs.openapi_json", *public_endpoints}
     install_auth(app, settings, public_endpoints=public)
+    document_errors(app, api, public_endpoints=public)
     if extra:
         extra(app, api)
     return app

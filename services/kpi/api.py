@@ -70,6 +70,10 @@ _XLSX_DOC = {"responses": {"200": {"description": "Excel workbook",
                                    "content": {XLSX: {"schema": {"type": "string",
                                                                  "format": "binary"}}}}}}
 
+_UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
+
 
 def xlsx_response(data: bytes, filename: str) -> Response:
     """An .xlsx download."""
@@ -91,6 +95,7 @@ def report_template(query):
 @reports_blp.route("/reports/upload", methods=["POST"])
 @reports_blp.arguments(UploadQuery, location="query")
 @reports_blp.response(200, UploadOut)
+@reports_blp.doc(**_UPLOAD_DOC)
 def upload_report(query):
     """Upload the filled template: a dry run lists every problem; otherwise it is saved."""
     principal = current_principal()

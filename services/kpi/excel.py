@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree import ElementTree
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -23,6 +24,7 @@ MARKER = "plan-tracker:report-template"
 TEMPLATE_VERSION = "1"
 DATA_SHEET = "BaoCao"
 META_SHEET = "_meta"
+MAX_UNPACKED_BYTES = 32 * 2 ** 20  # a filled template unpacks to well under 1 MiB
 FIRST_ROW = 6  # rows 1-5 hold the title, the unit, the period and the header
 COLUMNS = ("Mã trường / Field code", "Chỉ tiêu", "Item", "Giá trị / Value",
            "Năm trước / Previous year")
@@ -128,6 +130,11 @@ def _check_container(data: bytes, max_bytes: int) -> None:
         raise BadFile("kpi_upload_too_big", max=f"{max_bytes // 1024} KiB")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # A zip bomb inflates to GBs from a small file: refuse it by the sizes it declares
+            # (zipfile never inflates an entry past its declared size) before reading a part.
+            if sum(item.file_size for item in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise BadFile("kpi_upload_unpacked_too_big",
+                              max=f"{MAX_UNPACKED_BYTES // 2 ** 20} MiB")
             names = set(archive.namelist())
             content_types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
@@ -166,7 +173,8 @@ def read_template(data: bytes, *, max_bytes: int, form_code: str, complete: bool
     _check_container(data, max_bytes)
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError,
+            ElementTree.ParseError) as exc:
         raise BadFile("kpi_upload_not_xlsx") from exc
     meta = _meta(wb)
     if meta.get("form_code") != form_code or str(meta.get("version")) != TEMPLATE_VERSION:

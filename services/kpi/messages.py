@@ -39,6 +39,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The report is '{current}'; only a submitted or approved report can be returned."),
     "kpi_upload_too_big": (
         "Tệp quá lớn (tối đa {max}).", "The file is too big (at most {max})."),
+    "kpi_upload_unpacked_too_big": (
+        "Tệp nén bên trong quá lớn khi giải nén (tối đa {max}); đây không phải mẫu báo cáo.",
+        "The file unpacks to too much data (at most {max}); it is not a report template."),
     "kpi_upload_not_xlsx": (
         "Tệp không phải bảng tính Excel .xlsx đọc được.",
         "The file is not a readable Excel .xlsx workbook."),

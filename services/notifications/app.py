@@ -9,10 +9,12 @@ from flask import Flask
 
 from services.notifications.api import inbox_blp
 from services.notifications.api_manage import manage_blp
+from services.notifications.models import Recipient
 from services.notifications.pages import pages_blp
 from services.notifications.pages_admin import admin_pages_blp
 from services.notifications.pages_preferences import preferences_pages_blp
 from services.notifications.settings import NotificationSettings
+from shared.auth import ACTIVE_CHECK, deactivation_check
 from shared.db import Database
 from shared.settings import Settings
 from shared.web import create_service_app
@@ -28,6 +30,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
     def _extra(app: Flask, _api) -> None:
         app.extensions["notify"] = notify
+        app.extensions[ACTIVE_CHECK] = deactivation_check(  # from `user.upserted` events
+            app.extensions["db"], id_column=Recipient.user_id, active_column=Recipient.active)
 
     return create_service_app(
         SERVICE,

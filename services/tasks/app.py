@@ -16,7 +16,7 @@ from services.tasks.api import (
     plans_blp,
     tasks_blp,
 )
-from services.tasks.openapi import document_errors
+from services.tasks.models import User
 from services.tasks.pages import pages_blp
 from services.tasks.pages_admin import admin_pages_blp
 from services.tasks.pages_duties import duty_pages_blp
@@ -24,6 +24,7 @@ from services.tasks.pages_task import task_page_blp
 from services.tasks.pages_tasks import task_pages_blp
 from services.tasks.settings import TasksSettings
 from services.tasks.storage import DiskStore
+from shared.auth import ACTIVE_CHECK, deactivation_check
 from shared.db import Database
 from shared.settings import Settings
 from shared.web import create_service_app
@@ -44,9 +45,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         title="Tasks / Nhiệm vụ",
         public_endpoints={"auth.create_token", "feeds.feed_ics"},
         clock=clock,
-        extra=document_errors,
         pages=[pages_blp, task_pages_blp, task_page_blp, duty_pages_blp, admin_pages_blp],
     )
+    app.extensions[ACTIVE_CHECK] = deactivation_check(
+        app.extensions["db"], id_column=User.id, active_column=User.active)
     tasks_settings = tasks_settings or TasksSettings.from_env()
     app.extensions["tasks_settings"] = tasks_settings
     root = tasks_settings.attachment_dir or app.extensions["settings"].data_dir / "attachments"
