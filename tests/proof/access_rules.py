@@ -140,7 +140,98 @@ RULES: dict[str, Rule] = {
     f"GET {K}/summary/export": Rule(),
     f"GET {K}/indicators": Rule(),
     f"PATCH {K}/indicators/<string:code>": ADMIN,
+    # --- pages (issue 6): who may open them is in PAGES below; every form needs its CSRF token
+    "GET /kpi/": PAGE,
+    "GET /kpi/admin/indicators": PAGE,
+    "GET /kpi/admin/indicators/<code>": PAGE,
+    "GET /kpi/dashboard": PAGE,
+    "GET /kpi/indicators/<string:code>": PAGE,
+    "GET /kpi/reports": PAGE,
+    "GET /kpi/reports/<uuid:report_id>": PAGE,
+    "GET /kpi/reports/new": PAGE,
+    "GET /kpi/reports/template": PAGE,
+    "GET /kpi/reports/upload": PAGE,
+    "GET /notifications/admin/deliveries": PAGE,
+    "GET /notifications/admin/webhooks": PAGE,
+    "GET /notifications/preferences": PAGE,
+    "GET /tasks/admin/holidays": PAGE,
+    "GET /tasks/admin/units": PAGE,
+    "GET /tasks/admin/units/<uuid:unit_id>": PAGE,
+    "GET /tasks/admin/users": PAGE,
+    "GET /tasks/admin/users/<uuid:user_id>": PAGE,
+    "GET /tasks/calendar": PAGE,
+    "GET /tasks/duties": PAGE,
+    "GET /tasks/duties/<uuid:duty_id>/edit": PAGE,
+    "GET /tasks/duties/new": PAGE,
+    "GET /tasks/tasks": PAGE,
+    "GET /tasks/tasks/<uuid:task_id>": PAGE,
+    "POST /kpi/admin/indicators/<code>": PAGE,
+    "POST /kpi/reports/<uuid:report_id>": PAGE,
+    "POST /kpi/reports/<uuid:report_id>/approve": PAGE,
+    "POST /kpi/reports/<uuid:report_id>/return": PAGE,
+    "POST /kpi/reports/new": PAGE,
+    "POST /kpi/reports/upload": PAGE,
+    "POST /kpi/reports/upload/confirm": PAGE,
+    "POST /notifications/admin/deliveries/<uuid:delivery_id>/retry": PAGE,
+    "POST /notifications/admin/webhooks": PAGE,
+    "POST /notifications/admin/webhooks/<uuid:webhook_id>/disable": PAGE,
+    "POST /notifications/admin/webhooks/<uuid:webhook_id>/enable": PAGE,
+    "POST /notifications/preferences": PAGE,
+    "POST /tasks/admin/holidays": PAGE,
+    "POST /tasks/admin/holidays/<day>/delete": PAGE,
+    "POST /tasks/admin/units": PAGE,
+    "POST /tasks/admin/units/<uuid:unit_id>": PAGE,
+    "POST /tasks/admin/users": PAGE,
+    "POST /tasks/admin/users/<uuid:user_id>": PAGE,
+    "POST /tasks/admin/users/<uuid:user_id>/active": PAGE,
+    "POST /tasks/calendar/feeds": PAGE,
+    "POST /tasks/duties/<uuid:duty_id>/edit": PAGE,
+    "POST /tasks/duties/new": PAGE,
+    "POST /tasks/tasks/<uuid:task_id>/attachments": PAGE,
+    "POST /tasks/tasks/<uuid:task_id>/comments": PAGE,
+    "POST /tasks/tasks/<uuid:task_id>/edit": PAGE,
+    "POST /tasks/tasks/<uuid:task_id>/transition": PAGE,
 }
+
+
+@dataclass(frozen=True)
+class PageRule:
+    """Who may open a page (GET) and what everyone else gets."""
+
+    roles: frozenset[str] = ALL
+    refused: str = "403"  # "404" where even the page's existence is not for others
+    sees: frozenset[str] | None = None  # a page of one object of district A: who may see it
+    query: str = ""
+
+
+ADMIN_PAGE = PageRule(roles=roles("admin"), refused="404")
+MANAGER_PAGE = PageRule(roles=MANAGERS)
+REPORTING_PAGE = PageRule(roles=DISTRICT_REPORTERS)
+PAGES: dict[str, PageRule] = {
+    "GET /tasks/": PageRule(), "GET /tasks/tasks": PageRule(), "GET /tasks/calendar": PageRule(),
+    "GET /tasks/tasks/<uuid:task_id>": PageRule(sees=TASK),
+    "GET /tasks/duties": MANAGER_PAGE, "GET /tasks/duties/<uuid:duty_id>/edit": MANAGER_PAGE,
+    "GET /tasks/duties/new": PageRule(roles=MANAGERS, query="?plan_id={plan_id}"),
+    **{f"GET /tasks/admin/{p}": ADMIN_PAGE for p in ("units", "units/<uuid:unit_id>", "users",
+                                                     "users/<uuid:user_id>", "holidays")},
+    "GET /notifications/inbox": PageRule(), "GET /notifications/preferences": PageRule(),
+    "GET /notifications/admin/deliveries": ADMIN_PAGE,
+    "GET /notifications/admin/webhooks": ADMIN_PAGE,
+    "GET /kpi/": PageRule(), "GET /kpi/dashboard": PageRule(), "GET /kpi/reports": PageRule(),
+    "GET /kpi/indicators/<string:code>": PageRule(),  # the province's KPIs are read by everyone
+    "GET /kpi/reports/<uuid:report_id>": PageRule(sees=KPI_SEES),
+    "GET /kpi/reports/new": PageRule(roles=DISTRICT_REPORTERS, query="?year=2020"),
+    "GET /kpi/reports/template": PageRule(roles=DISTRICT_REPORTERS, query="?year=2020"),
+    "GET /kpi/reports/upload": REPORTING_PAGE,
+    "GET /kpi/admin/indicators": ADMIN_PAGE, "GET /kpi/admin/indicators/<code>": ADMIN_PAGE,
+}
+
+
+def expected_page(rule: PageRule, role: str, unit: str) -> str:
+    """'pass', '403' or '404' for a caller of this role and unit opening the page."""
+    if rule.sees is not None and not matches(rule.sees, role, unit):
+        return "404"
+    return "pass" if matches(rule.roles, role, unit) else rule.refused
 
 
 def matches(names: frozenset[str], role: str, unit: str) -> bool:
