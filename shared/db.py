@@ -168,14 +168,22 @@ class UnitOfWork:
         On PostgreSQL (psycopg) this is pipeline mode: an insert of the change, its audit
         row and its outbox row cost one round trip instead of three. Errors surface at the
         end of the block at the latest. On SQLite (in-process) it changes nothing. Statements
-        inside must not read results (no RETURNING): what was pending is flushed first.
+        inside must not read results (no RETURNING, no row counts): what was pending is flushed
+        first, and changes to loaded rows made inside are flushed after the block, not in it.
         """
         assert self.session is not None
         self.session.flush()
         connection = self.session.connection()
         driver = connection.connection.driver_connection
-        with driver.pipeline() if hasattr(driver, "pipeline") else nullcontext():
-            yield
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        try:
+            with self.session.no_autoflush, (
+                    driver.pipeline() if hasattr(driver, "pipeline") else nullcontext()):
+                yield
+        except dbapi_error as error:
+            # Raised by the driver when the batch is synced, outside SQLAlchemy: wrap it as
+            # SQLAlchemy would (IntegrityError for a refused insert), so callers catch it alike.
+            raise exc.DBAPIError.instance(None, None, error, dbapi_error) from error
 
 
 class Database:
