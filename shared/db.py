@@ -193,6 +193,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        # Reads on PostgreSQL run in autocommit: no BEGIN and ROLLBACK round trips around a
+        # request that only selects (READ COMMITTED takes a snapshot per statement anyway).
+        # SQLite keeps its transactions (BEGIN IMMEDIATE is how it orders writers).
+        self.reader_factory = self.session_factory if self.is_sqlite else sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -202,6 +207,10 @@ class Database:
     def uow(self) -> UnitOfWork:
         """A new unit of work on this database."""
         return UnitOfWork(self.session_factory)
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work for requests that only read (it must not be committed)."""
+        return UnitOfWork(self.reader_factory)
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""

@@ -88,3 +88,26 @@ def test_a_busy_pool_is_not_pinged_so_a_killed_connection_fails_once(producer_db
     with pytest.raises(OperationalError):
         _read_once(producer_db)
     assert _read_once(producer_db) == 1  # the pool was invalidated: the next one is fresh
+
+
+def _open_transactions(url: str) -> int:
+    admin = create_engine(helpers.PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name "
+                                  "AND state LIKE 'idle in transaction%'"),
+                             {"name": url.rsplit("/", 1)[1]}).scalar_one()
+    admin.dispose()
+    return count
+
+
+def test_a_reader_sees_committed_rows_without_opening_a_transaction(producer_db):
+    with producer_db.uow() as uow:
+        outbox.add(uow.session, "task.created", DATA, now=utcnow())
+        uow.commit()
+    with producer_db.reader() as uow:
+        assert uow.session.execute(select(func.count()).select_from(messaging.outbox)
+                                   ).scalar_one() == 1
+        assert _open_transactions(producer_db.url) == 0  # autocommit: no BEGIN was sent
+    with producer_db.uow() as uow:
+        uow.session.execute(select(func.count()).select_from(messaging.outbox)).scalar_one()
+        assert _open_transactions(producer_db.url) == 1  # a unit of work does open one
