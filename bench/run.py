@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             header.append(f"- {name}: **FAILED** after {time.monotonic() - began:.0f} s "
                           f"(traceback on stderr)")
     full = set(ids) == set(ALL_IDS) and not QUICK
-    header = [f"Ran {' '.join(ids)}{' (BENCH_QUICK)' if QUICK else ''} in "
+    note = os.environ.get("BENCH_NOTE", "")  # e.g. how busy the machine was
+    header = [*([f"**{note}**", ""] if note else []),
+              f"Ran {' '.join(ids)}{' (BENCH_QUICK)' if QUICK else ''} in "
               f"{time.monotonic() - started:.0f} s:", "", *header, ""]
     path = write_results(comparisons, name="results" if full else "results-partial",
                          header=header)
