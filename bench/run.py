@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     ids = wanted_ids(args.ids)
     started = time.monotonic()
     comparisons: list[Comparison] = []
-    header: list[str] = []
+    lines: list[str] = []
+    full = set(ids) == set(ALL_IDS) and not QUICK
     for name, covers in RUNNERS:
         if not covers & set(ids):
             continue
@@ -60,22 +61,24 @@ def main(argv: list[str] | None = None) -> int:
             result = runner(ids=set(ids), rounds=args.rounds)
             result = result if isinstance(result, list) else [result]
             comparisons.extend(c for c in result if c.id in ids)
-            header.append(f"- {name}: {time.monotonic() - began:.0f} s")
+            lines.append(f"- {name}: {time.monotonic() - began:.0f} s")
         except Exception:  # one broken benchmark must not hide the others' results
             traceback.print_exc()
-            header.append(f"- {name}: **FAILED** after {time.monotonic() - began:.0f} s "
-                          f"(traceback on stderr)")
-    full = set(ids) == set(ALL_IDS) and not QUICK
-    note = os.environ.get("BENCH_NOTE", "")  # e.g. how busy the machine was
-    header = [*([f"**{note}**", ""] if note else []),
-              f"Ran {' '.join(ids)}{' (BENCH_QUICK)' if QUICK else ''} in "
-              f"{time.monotonic() - started:.0f} s:", "", *header, ""]
-    path = write_results(comparisons, name="results" if full else "results-partial",
-                         header=header)
+            lines.append(f"- {name}: **FAILED** after {time.monotonic() - began:.0f} s "
+                         f"(traceback on stderr)")
+        # Written after every benchmark, so that an interrupted run still leaves its figures.
+        path = write_results(comparisons, name="results" if full else "results-partial",
+                             header=_header(ids, started, lines))
     print(path.read_text("utf-8"))
-    failed = any("FAILED" in line for line in header)
+    failed = any("FAILED" in line for line in lines)
     return 0 if not failed and all(c.met is not False for c in comparisons) else 1
 
+
+def _header(ids: list[str], started: float, lines: list[str]) -> list[str]:
+    note = os.environ.get("BENCH_NOTE", "")  # e.g. how busy the machine was
+    return [*([f"**{note}**", ""] if note else []),
+            f"Ran {' '.join(ids)}{' (BENCH_QUICK)' if QUICK else ''} in "
+            f"{time.monotonic() - started:.0f} s:", "", *lines, ""]
 
 if __name__ == "__main__":
     sys.exit(main())
