@@ -27,9 +27,13 @@ test-e2e: $(STAMP)
 proof: $(STAMP)
 	$(PYTEST) tests/proof -q
 
-bench: $(STAMP)
+bench: $(STAMP) $(VENV)/.bench-installed
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m bench.run
+
+$(VENV)/.bench-installed: pyproject.toml requirements.lock $(STAMP)
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev,bench]'
+	touch $@
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check shared services tests

@@ -15,13 +15,19 @@ items = Table("bench_items", metadata, Column("id", Integer, primary_key=True),
               Column("title", String(500), nullable=False))
 
 
-def create_app() -> Flask:
-    """One insert endpoint and one select-by-primary-key endpoint."""
-    engine = create_engine(os.environ["DATABASE_URL"], pool_size=5, max_overflow=5)
+def prepare(url: str) -> None:
+    """The table and its first 100 rows, made once before the server starts (not per worker)."""
+    engine = create_engine(url)
     metadata.create_all(engine)
     with engine.begin() as conn:
         if conn.execute(select(items.c.id).limit(1)).first() is None:
             conn.execute(insert(items), [{"title": f"row {i}"} for i in range(100)])
+    engine.dispose()
+
+
+def create_app() -> Flask:
+    """One insert endpoint and one select-by-primary-key endpoint."""
+    engine = create_engine(os.environ["DATABASE_URL"], pool_size=5, max_overflow=5)
     app = Flask("bare")
 
     @app.post("/bare/items")

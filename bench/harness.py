@@ -12,6 +12,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS_DIR = Path(__file__).resolve().parent
+# BENCH_QUICK=1: fewer rounds, shorter loads and smaller data, for development (not for results).
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+
+
+def scaled(full, quick):
+    """`quick` under BENCH_QUICK=1, else `full`."""
+    return quick if QUICK else full
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` (0..1) of the values fall (nearest rank)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))
+    return ordered[rank]
 
 
 @dataclass
@@ -46,12 +62,16 @@ class Comparison:
     goal_ratio: float | None = None  # ours / first baseline must reach (or stay under) this
     notes: list[str] = field(default_factory=list)
     higher_is_better: bool = True
+    goal_value: float | None = None  # or: ours must reach (or stay under) this, in its unit
 
     def ratio(self, baseline: Series) -> float:
         return self.ours.median / baseline.median if baseline.median else float("inf")
 
     @property
     def met(self) -> bool | None:
+        if self.goal_value is not None:
+            median = self.ours.median
+            return median >= self.goal_value if self.higher_is_better else median <= self.goal_value
         if self.goal_ratio is None or not self.baselines:
             return None
         ratio = self.ratio(self.baselines[0])
@@ -65,16 +85,18 @@ def alternate(rounds: int, contenders: list[tuple[Series, Callable[[], float]]])
             series.values.append(measure())
 
 
-def write_results(comparisons: list[Comparison], *, name: str = "results") -> Path:
+def write_results(comparisons: list[Comparison], *, name: str = "results",
+                  header: list[str] | None = None) -> Path:
     """bench/<name>.md and bench/<name>.json."""
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     machine = (f"{platform.machine()}, {os.cpu_count()} cores, "
                f"{platform.python_implementation()} {platform.python_version()}")
-    lines = [f"# Benchmark results ({stamp})", "", f"Machine: {machine}.", "",
+    lines = [f"# Benchmark results ({stamp})", "", f"Machine: {machine}.", "", *(header or []),
              "| id | what | contender | median | spread | ratio to baseline | goal | met |",
              "|---|---|---|---|---|---|---|---|"]
     for c in comparisons:
-        lines.append(f"| {c.id} | {c.title} | ours | {c.ours.median:,.1f} {c.ours.unit} | "
+        lines.append(f"| {c.id} | {c.title} | ours: {c.ours.name} | "
+                     f"{c.ours.median:,.1f} {c.ours.unit} | "
                      f"±{c.ours.spread:.0%} | | {c.goal} | "
                      f"{'yes' if c.met else 'no' if c.met is False else '—'} |")
         for b in c.baselines:
@@ -85,7 +107,7 @@ def write_results(comparisons: list[Comparison], *, name: str = "results") -> Pa
             lines.append(f"\n- {c.id}: {note}")
     md = RESULTS_DIR / f"{name}.md"
     md.write_text("\n".join(lines) + "\n", "utf-8")
-    payload = {"generated_at": stamp, "machine": machine, "comparisons": [
+    payload = {"generated_at": stamp, "machine": machine, "header": header or [], "comparisons": [
         {**asdict(c), "ours_median": c.ours.median, "met": c.met,
          "ratios": {b.name: c.ratio(b) for b in c.baselines}} for c in comparisons]}
     (RESULTS_DIR / f"{name}.json").write_text(json.dumps(payload, indent=2), "utf-8")

@@ -10,7 +10,7 @@ import pika
 from sqlalchemy import insert
 
 from bench.brokers import pg_database, rabbit_vhost
-from bench.harness import Comparison, Series, alternate
+from bench.harness import Comparison, Series, alternate, scaled
 from services.tasks.models import messaging
 from shared.db import Database, utcnow
 from shared.messaging.events import build_event
@@ -46,7 +46,8 @@ def _purge(amqp_url: str) -> None:
     connection.close()
 
 
-def run(*, count: int = 5000, rounds: int = 3) -> Comparison:
+def run(*, ids: set[str] | None = None, count: int = scaled(5000, 1000),
+        rounds: int = 3) -> Comparison:
     """Measure events/s: relay (pipelined confirms) vs pika confirm-per-message vs unconfirmed."""
     ours = Series("outbox relay (pipelined confirms, marked in batches)", "events/s")
     confirmed = Series("pika, confirm_delivery, one by one", "msgs/s")

@@ -40,7 +40,7 @@ def warm_up(product: Product, rounds: int = 100) -> None:
             requests.get(product.url(service, path), headers=headers, timeout=10)
 
 
-def run(*, rounds: int = 1) -> list[Comparison]:
+def run(*, ids: set[str] | None = None, rounds: int = 1) -> list[Comparison]:
     """RSS of the embedded default, of each gunicorn worker and of each worker process."""
     embedded = Series("embedded default (one process)", "MiB")
     web = Series("largest gunicorn web worker", "MiB")

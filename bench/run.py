@@ -1,31 +1,84 @@
-"""`python -m bench.run [ids…]`: run the benchmarks and write bench/results.md and .json."""
+"""`python -m bench.run [ids…]`: run the benchmarks and write bench/results.md and .json.
+
+Ids: P1 … P7 (P1 and P2 share one setup; the embedded default's P1, P2 and P5 rows run with
+any of them). BENCH_ONLY="P1 P4" does the same as arguments. BENCH_QUICK=1 shortens every
+load for development; such runs, and runs of a subset, write bench/results-partial.md instead.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 import sys
+import time
+import traceback
 
-from bench import http, p3_relay, p7_memory
-from bench.harness import write_results
+from bench.harness import QUICK, Comparison, write_results
 
-BENCHMARKS = {"P1+P2": http.run, "P3": p3_relay.run, "P7": p7_memory.run}
+ALL_IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
+# Each runner (a module of bench/ with run(ids=, rounds=)) and the ids it measures. Modules are
+# imported when needed, so that one benchmark's missing tool does not stop the others.
+RUNNERS: list[tuple[str, set[str]]] = [
+    ("http", {"P1", "P2"}),
+    ("p3_relay", {"P3"}),
+    ("p4_reminders", {"P4"}),
+    ("p5_latency", {"P5"}),
+    ("p6_growth", {"P6"}),
+    ("embedded", {"P1", "P2", "P5"}),
+    ("p7_memory", {"P7"}),
+]
+
+
+def wanted_ids(argv_ids: list[str]) -> list[str]:
+    """The ids asked for on the command line or in BENCH_ONLY; all when none."""
+    ids = [i.upper() for i in (argv_ids or os.environ.get("BENCH_ONLY", "").replace(",", " ")
+                               .split())]
+    unknown = sorted(set(ids) - set(ALL_IDS))
+    if unknown:
+        raise SystemExit(f"unknown benchmark ids {unknown}; known: {', '.join(ALL_IDS)}")
+    return ids or list(ALL_IDS)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the chosen benchmarks (all by default) and print the results table."""
+    """Run the chosen benchmarks (all by default), write and print the results table."""
     parser = argparse.ArgumentParser(prog="python -m bench.run")
-    parser.add_argument("ids", nargs="*", default=list(BENCHMARKS),
-                        help=f"any of {', '.join(BENCHMARKS)}")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("ids", nargs="*", help=f"any of {', '.join(ALL_IDS)} (default: all)")
+    parser.add_argument("--rounds", type=int, default=2 if QUICK else 3)
     args = parser.parse_args(argv)
-    comparisons = []
-    for name in args.ids or BENCHMARKS:
-        result = BENCHMARKS[name](rounds=args.rounds)
-        comparisons.extend(result if isinstance(result, list) else [result])
-    path = write_results(comparisons)
+    ids = wanted_ids(args.ids)
+    started = time.monotonic()
+    comparisons: list[Comparison] = []
+    lines: list[str] = []
+    full = set(ids) == set(ALL_IDS) and not QUICK
+    for name, covers in RUNNERS:
+        if not covers & set(ids):
+            continue
+        print(f"[bench] {name} …", file=sys.stderr, flush=True)
+        began = time.monotonic()
+        try:
+            runner = importlib.import_module(f"bench.{name}").run
+            result = runner(ids=set(ids), rounds=args.rounds)
+            result = result if isinstance(result, list) else [result]
+            comparisons.extend(c for c in result if c.id in ids)
+            lines.append(f"- {name}: {time.monotonic() - began:.0f} s")
+        except Exception:  # one broken benchmark must not hide the others' results
+            traceback.print_exc()
+            lines.append(f"- {name}: **FAILED** after {time.monotonic() - began:.0f} s "
+                         f"(traceback on stderr)")
+        # Written after every benchmark, so that an interrupted run still leaves its figures.
+        path = write_results(comparisons, name="results" if full else "results-partial",
+                             header=_header(ids, started, lines))
     print(path.read_text("utf-8"))
-    return 0 if all(c.met is not False for c in comparisons) else 1
+    failed = any("FAILED" in line for line in lines)
+    return 0 if not failed and all(c.met is not False for c in comparisons) else 1
 
+
+def _header(ids: list[str], started: float, lines: list[str]) -> list[str]:
+    note = os.environ.get("BENCH_NOTE", "")  # e.g. how busy the machine was
+    return [*([f"**{note}**", ""] if note else []),
+            f"Ran {' '.join(ids)}{' (BENCH_QUICK)' if QUICK else ''} in "
+            f"{time.monotonic() - started:.0f} s:", "", *lines, ""]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -36,6 +36,7 @@ class Settings:
     broker_heartbeat: int = 30
     relay_batch_size: int = 200
     relay_poll_interval: float = 0.2
+    worker_consumers: int = 1  # consumers of the service's queue per worker process
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "no-reply@plan-tracker.local"
@@ -97,6 +98,7 @@ class Settings:
             broker_heartbeat=int(env.get("BROKER_HEARTBEAT", "30")),
             relay_batch_size=int(env.get("RELAY_BATCH_SIZE", "200")),
             relay_poll_interval=float(env.get("RELAY_POLL_INTERVAL", "0.2")),
+            worker_consumers=max(1, int(env.get("WORKER_CONSUMERS", "1"))),
             token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS", str(8 * 3600))),
             smtp_host=env.get("SMTP_HOST", "127.0.0.1"),
             smtp_port=int(env.get("SMTP_PORT", "1025")),

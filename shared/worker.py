@@ -33,10 +33,14 @@ class ServiceWorker:
                                  batch_size=settings.relay_batch_size,
                                  poll_interval=settings.relay_poll_interval,
                                  name=f"{service}-relay")
-        self.consumer = EventConsumer(service=service, broker_url=settings.broker_url, db=db,
-                                      tables=tables, handlers=handlers,
-                                      heartbeat=settings.broker_heartbeat,
-                                      connect_timeout=settings.broker_connect_timeout)
+        # Several consumers (each with its own connection) compete for the queue: the
+        # handled-event record makes that safe, and a latency-bound handler goes faster.
+        self.consumers = [
+            EventConsumer(service=service, broker_url=settings.broker_url, db=db, tables=tables,
+                          handlers=handlers, heartbeat=settings.broker_heartbeat,
+                          connect_timeout=settings.broker_connect_timeout)
+            for _ in range(max(1, settings.worker_consumers))]
+        self.consumer = self.consumers[0]
         self.loops = loops or {}
         self.threads: list[threading.Thread] = []
 
@@ -44,8 +48,9 @@ class ServiceWorker:
         """Start every loop in its own daemon thread."""
         targets: dict[str, Callable[[], None]] = {
             "relay": lambda: self.relay.run_forever(self.stop_event),
-            "consumer": self.consumer.run,
         }
+        for n, consumer in enumerate(self.consumers, start=1):
+            targets["consumer" if n == 1 else f"consumer-{n}"] = consumer.run
         for name, loop in self.loops.items():
             targets[name] = lambda loop=loop: loop(self.stop_event)
         for name, target in targets.items():
@@ -57,7 +62,8 @@ class ServiceWorker:
     def stop(self, timeout: float = 10.0) -> None:
         """Ask every loop to finish and wait for them."""
         self.stop_event.set()
-        self.consumer.should_stop = True
+        for consumer in self.consumers:
+            consumer.should_stop = True
         self.relay.wakeup.set()
         for thread in self.threads:
             thread.join(timeout)

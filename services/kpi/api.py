@@ -212,7 +212,7 @@ def explain_kpi(query, code: str):
 def get_summary(query):
     """The head's page: every KPI with trend, per-unit breakdown, missing units, overdue duties."""
     principal = current_principal()
-    with current_db().uow() as uow:
+    with current_db().reader() as uow:
         return summary.build_summary(uow=uow, principal=principal, year=query["year"],
                                      now=current_time(), config=kpi_settings())
 

@@ -66,27 +66,34 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
     # that waits reads the reports the other committed (no lost update of province values).
     indicators = [i for i in repository.list_indicators(session, lock=True)
                   if i.form_code == form_code]
-    reports = counted(repository.counted_reports(session, form_code=form_code, year=year),
+    reports = counted(repository.counted_report_values(session, form_code=form_code, year=year),
                       count_submitted=count_submitted)
-    stored = repository.list_kpi_values(session, year=year)
     scopes: dict[str, tuple[list[Counted], int]] = {
         PROVINCE: (reports, repository.count_expected_units(session, year))}
     if unit_ids is None:
+        stored = repository.list_kpi_values(session, year=year)
         wanted = {str(r.unit_id) for r in reports} | {s for _, s in stored if s != PROVINCE}
-    else:
+    else:  # only the rows it touches: not every unit's stored values
         wanted = {str(u) for u in unit_ids}
+        stored = repository.list_kpi_values(session, year=year, scopes=[PROVINCE, *wanted])
+    by_unit: dict[str, list[Counted]] = {}
+    for r in reports:
+        by_unit.setdefault(str(r.unit_id), []).append(r)
     for scope in sorted(wanted):
-        scopes[scope] = ([r for r in reports if str(r.unit_id) == scope], 1)
+        scopes[scope] = (by_unit.get(scope, []), 1)
     rows = []
-    for indicator in indicators:
-        spec = spec_of(indicator)
-        for scope, (scope_reports, expected_units) in scopes.items():
-            result = evaluate(spec, year, [r.values for r in scope_reports])
-            computed = _computed(result, reported=len(scope_reports), expected=expected_units,
-                                 provisional=any(r.provisional for r in scope_reports))
-            rows.append(_store(uow, stored.get((indicator.code, scope)), computed,
-                               indicator_code=indicator.code, scope=scope, year=year, now=now,
-                               report_ids=[str(r.report_id) for r in scope_reports]))
+    with uow.batched():  # audit and outbox rows sent together; the values flush at the end
+        for indicator in indicators:
+            spec = spec_of(indicator)
+            for scope, (scope_reports, expected_units) in scopes.items():
+                result = evaluate(spec, year, [r.values for r in scope_reports])
+                computed = _computed(result, reported=len(scope_reports),
+                                     expected=expected_units,
+                                     provisional=any(r.provisional for r in scope_reports))
+                rows.append(_store(uow, stored.get((indicator.code, scope)), computed,
+                                   indicator_code=indicator.code, scope=scope, year=year,
+                                   now=now, report_ids=[str(r.report_id) for r in scope_reports]))
+    uow.session.flush()
     return rows
 
 
@@ -111,7 +118,6 @@ def _store(uow: UnitOfWork, row: KpiValue | None, computed: dict[str, Any], *,
     for field, value in computed.items():
         setattr(row, field, value)
     row.computed_at = now
-    uow.session.flush()
     identity = {"indicator_code": indicator_code, "scope": scope, "year": year}
     record_audit(uow.session, audit_log, actor_id=None, action="recompute", entity="kpi_value",
                  entity_id=row.id, before=before and jsonable({**identity, **before}),

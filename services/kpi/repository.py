@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from services.kpi.domain import REPORTING_KINDS, expected_to_report
+from services.kpi.domain import PROVINCE, REPORTING_KINDS, expected_to_report
 from services.kpi.models import Indicator, KpiValue, Report, TaskCopy, Unit
 from services.kpi.settings import KpiSettings
 from shared.auth import Principal
@@ -21,7 +23,8 @@ def get_unit(session: Session, unit_id: uuid.UUID) -> Unit | None:
 
 def count_expected_units(session: Session, year: int) -> int:
     """How many units are expected to report for the year (see domain.expected_to_report)."""
-    units = session.execute(select(Unit).where(Unit.kind.in_(REPORTING_KINDS))).scalars()
+    units = session.execute(select(Unit.kind, Unit.valid_from, Unit.valid_to)
+                            .where(Unit.kind.in_(REPORTING_KINDS)))  # columns: no ORM objects
     return sum(1 for u in units if expected_to_report(kind=u.kind, valid_from=u.valid_from,
                                                       valid_to=u.valid_to, year=year))
 
@@ -82,13 +85,38 @@ def counted_reports(session: Session, *, form_code: str, year: int,
     return list(session.execute(query.order_by(Report.unit_id)).scalars())
 
 
-def list_kpi_values(session: Session, *, year: int,
-                    scope: str | None = None) -> dict[tuple[str, str], KpiValue]:
-    """The stored values of a year (of one scope if given), by (indicator code, scope)."""
+def counted_report_values(session: Session, *, form_code: str, year: int) -> list[Any]:
+    """What counted() needs of the reports that may count, as plain rows (no ORM objects).
+
+    A recompute reads every unit's report of the year; plain rows cost a fraction of loaded
+    objects when there are thousands of units.
+    """
+    return list(session.execute(
+        select(Report.id, Report.unit_id, Report.status, Report.values, Report.approved_values)
+        .where(Report.form_code == form_code, Report.year == year, Report.version > 0)
+        .order_by(Report.unit_id)))
+
+
+def list_kpi_values(session: Session, *, year: int, scope: str | None = None,
+                    scopes: Iterable[str] | None = None) -> dict[tuple[str, str], KpiValue]:
+    """The stored values of a year (of one scope, or some scopes, if given), by (code, scope)."""
     query = select(KpiValue).where(KpiValue.year == year)
     if scope is not None:
         query = query.where(KpiValue.scope == scope)
+    if scopes is not None:
+        query = query.where(KpiValue.scope.in_(list(scopes)))
     return {(row.indicator_code, row.scope): row for row in session.execute(query).scalars()}
+
+
+def province_values_of_years(session: Session, *, years: list[int]
+                             ) -> dict[int, dict[tuple[str, str], KpiValue]]:
+    """The stored province values of several years in one query, by year then (code, scope)."""
+    by_year: dict[int, dict[tuple[str, str], KpiValue]] = {y: {} for y in years}
+    rows = session.execute(select(KpiValue).where(KpiValue.year.in_(years),
+                                                  KpiValue.scope == PROVINCE)).scalars()
+    for row in rows:
+        by_year[row.year][(row.indicator_code, row.scope)] = row
+    return by_year
 
 
 def list_units(session: Session) -> list[Unit]:

@@ -40,15 +40,16 @@ def build_summary(*, uow: UnitOfWork, principal: Principal, year: int, now: date
     session = uow.session
     indicators = [i for i in repository.list_indicators(session) if i.form_code == form_code]
     years = plan_years(indicators, year)
-    stored = {y: repository.list_kpi_values(session, year=y) for y in years}
-    if year not in stored:
-        stored[year] = repository.list_kpi_values(session, year=year)
+    # Two queries: the trend's province values of every year, and every scope of this year.
+    stored = repository.province_values_of_years(session, years=years)
+    stored[year] = repository.list_kpi_values(session, year=year)
     expected_units = repository.expected_units(session, year)
-    reports = repository.counted_reports(session, form_code=form_code, year=year)
+    every_report = repository.reports_of_year(session, form_code=form_code, year=year)
+    # The reports that may count (never-sent drafts aside), as counted_reports() gives them.
+    reports = [r for r in every_report if r.version > 0]
     counted_ids = {c.report_id for c in counted(reports, count_submitted=config.count_submitted)}
     by_unit = {r.unit_id: r for r in reports if r.id in counted_ids}
-    all_reports = {r.unit_id: r for r in repository.reports_of_year(
-        session, form_code=form_code, year=year)}
+    all_reports = {r.unit_id: r for r in every_report}
     every = repository.sees_every_unit(principal, config)
     shown_units = [u for u in expected_units if every or u.unit_id == principal.unit_id]
     overdue = repository.overdue_tasks_by_kpi(session, today=local_date(now))

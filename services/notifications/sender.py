@@ -132,12 +132,12 @@ class Sender:
         self._finish(delivery, token, status="sent", error=None, started=started, begun=begun)
 
     def _task_closed(self, task_id: uuid.UUID) -> bool:
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:  # one round trip per send, not three
             state = uow.session.get(TaskState, task_id)
             return state is not None and state.status in domain.CLOSED_STATUSES
 
     def _webhook(self, webhook_id: uuid.UUID | None) -> Webhook | None:
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             return uow.session.get(Webhook, webhook_id) if webhook_id else None
 
     def _finish(self, delivery: Delivery, token: uuid.UUID, *, status: str, error: str | None,

@@ -117,7 +117,7 @@ class TaskCollection(MethodView):
         X-Total-Count repeats `total`.
         """
         now = current_time()
-        with current_db().uow() as uow:
+        with current_db().reader() as uow:
             tasks, total = service.list_tasks(uow=uow, principal=current_principal(), now=now,
                                               **query)
             page = {"items": [service.task_view(t, now=now) for t in tasks], "total": total,

@@ -21,6 +21,13 @@ def get_unit(session: Session, unit_id: uuid.UUID) -> OrgUnit | None:
     return session.get(OrgUnit, unit_id)
 
 
+def get_units(session: Session, unit_ids: set[uuid.UUID | None]) -> dict[uuid.UUID, OrgUnit]:
+    """The units with these ids (those that exist), by id, in one query."""
+    ids = [u for u in unit_ids if u is not None]
+    rows = session.execute(select(OrgUnit).where(OrgUnit.id.in_(ids))).scalars() if ids else []
+    return {unit.id: unit for unit in rows}
+
+
 def get_unit_by_code(session: Session, code: str) -> OrgUnit | None:
     """The unit with this code, if any."""
     return session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none()

@@ -32,17 +32,18 @@ from shared.faults import fault_point
 log = logging.getLogger(__name__)
 
 
-def _claim(session, *, dialect: str, task_id: uuid.UUID, occurrence: str, kind: str,
-           now: datetime) -> bool:
+def _claim(session, *, dialect: str, moments: list[dict], now: datetime) -> set[tuple]:
+    """Insert every moment's claim at once; returns the (task_id, kind) pairs this scan won."""
+    if not moments:
+        return set()
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
         insert(DeadlineEvent)
-        .values(id=uuid.uuid4(), task_id=task_id, occurrence=occurrence, kind=kind,
-                emitted_at=now)
+        .values([{**m, "id": uuid.uuid4(), "emitted_at": now} for m in moments])
         .on_conflict_do_nothing(index_elements=["task_id", "occurrence", "kind"])
-        .returning(DeadlineEvent.id)
+        .returning(DeadlineEvent.task_id, DeadlineEvent.kind)
     )
-    return session.execute(statement).first() is not None
+    return {(row.task_id, row.kind) for row in session.execute(statement)}
 
 
 def scan_once(*, db: Database, settings: TasksSettings, now: datetime,
@@ -76,21 +77,24 @@ def scan_once(*, db: Database, settings: TasksSettings, now: datetime,
                 return emitted
             if after_claim is not None:
                 after_claim(len(tasks))
-            dialect = db.engine.dialect.name
-            for task in tasks:
-                occurrence = task.effective_deadline.isoformat()
-                for moment in deadline_moments(
-                        effective=task.effective_deadline, today=today, calendar=calendar,
-                        soon_offsets=settings.due_soon_days,
-                        escalation_delays=settings.escalate_after):
-                    if not _claim(session, dialect=dialect, task_id=task.id,
-                                  occurrence=occurrence, kind=moment.key, now=now):
+            due = [(task, moment) for task in tasks for moment in deadline_moments(
+                effective=task.effective_deadline, today=today, calendar=calendar,
+                soon_offsets=settings.due_soon_days, escalation_delays=settings.escalate_after)]
+            # One statement claims the whole batch; the won claims' events go out pipelined.
+            won = _claim(session, dialect=db.engine.dialect.name, now=now, moments=[
+                {"task_id": task.id, "occurrence": task.effective_deadline.isoformat(),
+                 "kind": moment.key} for task, moment in due])
+            with uow.batched():
+                for task, moment in due:
+                    if (task.id, moment.key) not in won:
                         continue
                     outbox.add(session, moment.event_type,
-                               {**task_event_data(task), "occurrence": occurrence,
+                               {**task_event_data(task),
+                                "occurrence": task.effective_deadline.isoformat(),
                                 "days": moment.days,
                                 "escalation_level": moment.escalation_level}, now=now)
                     emitted += 1
+            for task in tasks:
                 task.scanned_on = today
             if emitted:
                 fault_point("scanner.after_claim")  # test-only crash point (shared/faults.py)

@@ -134,7 +134,9 @@ def create_task(*, uow: UnitOfWork, principal: Principal, title: str, assignee_u
     """A coordinator (or the head) gives a unit a task with a deadline."""
     if not principal.has_role("coordinator", "head", "admin"):
         raise ApiError(403, "role_required", roles="coordinator, head, admin")
-    if repository.get_unit(uow.session, assignee_unit_id) is None:
+    # One query loads both units; _search_text then finds them in the session.
+    if assignee_unit_id not in repository.get_units(uow.session,
+                                                    {assignee_unit_id, principal.unit_id}):
         raise ApiError(422, field_errors={"assignee_unit_id": [LocalizedText("unit_unknown")]})
     today = local_date(now)
     if deadline < today:
@@ -176,12 +178,14 @@ def add_task(*, uow: UnitOfWork, actor_id: uuid.UUID | None, lead_unit_id: uuid.
         effective_deadline=effective_deadline(deadline, calendar), status="not_started",
         progress=0, created_by=actor_id, created_at=now, updated_at=now,
     )
-    uow.session.add(task)
-    uow.session.flush()
-    record_audit(uow.session, audit_log, actor_id=actor_id, action="create",
-                 entity="task", entity_id=task.id, before=None,
-                 after=jsonable(task_event_data(task)), now=now)
-    outbox.add(uow.session, "task.created", task_event_data(task), now=now)
+    data = task_event_data(task)
+    with uow.batched():  # the task, its audit row and its event in one round trip
+        uow.session.add(task)
+        uow.session.flush()
+        record_audit(uow.session, audit_log, actor_id=actor_id, action="create",
+                     entity="task", entity_id=task.id, before=None, after=jsonable(data),
+                     now=now)
+        outbox.add(uow.session, "task.created", data, now=now)
     return task
 
 
@@ -248,11 +252,15 @@ def list_tasks(*, uow: UnitOfWork, principal: Principal, now: datetime,
     for word in fold(q or "").split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Task.search_text.like(f"%{escaped}%", escape="\\"))
-    total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    # The total comes with the page (a window count): one query, not two.
     rows = uow.session.execute(
-        query.order_by(*SORTS[sort], Task.id).limit(page_size).offset((page - 1) * page_size)
-    ).scalars()
-    return list(rows), total
+        query.add_columns(func.count().over().label("total"))
+        .order_by(*SORTS[sort], Task.id).limit(page_size).offset((page - 1) * page_size)
+    ).all()
+    if rows:
+        return [row[0] for row in rows], rows[0].total
+    total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    return [], total
 
 
 def timeliness_stats(*, uow: UnitOfWork, principal: Principal, now: datetime,

@@ -93,8 +93,8 @@ class Outbox:
             now=now,
         )
         event_id = uuid.UUID(envelope["id"])
-        session.execute(
-            insert(self.tables.outbox).values(
+        session.execute(  # inline: no RETURNING of the serial id, so it can be pipelined
+            insert(self.tables.outbox).inline().values(
                 event_id=event_id,
                 event_type=event_type,
                 payload=envelope,
