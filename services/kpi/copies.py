@@ -1,4 +1,4 @@
-"""The kpi service's copies of other services' objects (units, tasks), kept from events."""
+"""The kpi service's copies of other services' objects (units, tasks, users), kept from events."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from services.kpi import repository
 from services.kpi.kpis import recompute_kpis
-from services.kpi.models import TaskCopy, Unit, audit_log
+from services.kpi.models import TaskCopy, Unit, UserCopy, audit_log
 from services.kpi.settings import KpiSettings
 from shared.audit import jsonable, record_audit
 from shared.db import UnitOfWork
@@ -50,22 +50,39 @@ def upsert_unit(*, uow: UnitOfWork, data: dict[str, Any], now: datetime,
 TASK_FIELDS = ("title", "assignee_unit_id", "status", "effective_deadline", "kpi_codes")
 
 
-def upsert_task(*, uow: UnitOfWork, data: dict[str, Any], occurred_at: datetime) -> TaskCopy:
-    """Keep the local copy of a task; an event older than the copy changes nothing."""
-    task = uow.session.get(TaskCopy, data["task_id"])
-    if task is not None and task.updated_at > occurred_at:
-        return task  # events may arrive out of order: the newest one wins
-    before = None if task is None else jsonable({f: getattr(task, f) for f in TASK_FIELDS})
-    if task is None:
-        task = TaskCopy(task_id=data["task_id"])
-        uow.session.add(task)
-    for field in TASK_FIELDS:
-        setattr(task, field, data[field])
-    task.kpi_codes = list(data["kpi_codes"])
-    task.updated_at = occurred_at
-    after = jsonable({f: getattr(task, f) for f in TASK_FIELDS})
+def _upsert_copy(uow: UnitOfWork, model: type, key_field: str, values: dict[str, Any], *,
+                 entity: str, occurred_at: datetime) -> Any:
+    """Apply an event to a copy row and audit a change; an event older than the row does nothing."""
+    key = values[key_field]
+    fields = [name for name in values if name != key_field]
+    row = uow.session.get(model, key)
+    if row is not None and row.updated_at > occurred_at:
+        return row  # events may arrive out of order: the newest one wins
+    before = None if row is None else jsonable({f: getattr(row, f) for f in fields})
+    if row is None:
+        row = model(**{key_field: key})
+        uow.session.add(row)
+    for field in fields:
+        setattr(row, field, values[field])
+    row.updated_at = occurred_at
+    after = jsonable({f: getattr(row, f) for f in fields})
     uow.session.flush()
     if after != before:
-        record_audit(uow.session, audit_log, actor_id=None, action="upsert", entity="task",
-                     entity_id=task.task_id, before=before, after=after, now=occurred_at)
-    return task
+        record_audit(uow.session, audit_log, actor_id=None, action="upsert", entity=entity,
+                     entity_id=key, before=before, after=after, now=occurred_at)
+    return row
+
+
+def upsert_task(*, uow: UnitOfWork, data: dict[str, Any], occurred_at: datetime) -> TaskCopy:
+    """Keep the local copy of a task; an event older than the copy changes nothing."""
+    values = {"task_id": data["task_id"], **{f: data[f] for f in TASK_FIELDS},
+              "kpi_codes": list(data["kpi_codes"])}
+    return _upsert_copy(uow, TaskCopy, "task_id", values, entity="task",
+                        occurred_at=occurred_at)
+
+
+def upsert_user(*, uow: UnitOfWork, data: dict[str, Any], occurred_at: datetime) -> UserCopy:
+    """Keep whether a user is active (all kpi needs of users); older events change nothing."""
+    values = {"user_id": data["user_id"], "active": data["active"]}
+    return _upsert_copy(uow, UserCopy, "user_id", values, entity="user",
+                        occurred_at=occurred_at)

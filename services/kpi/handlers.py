@@ -15,6 +15,11 @@ def on_task_event(event: Event, *, uow: UnitOfWork) -> None:
     copies.upsert_task(uow=uow, data=event.data, occurred_at=event.occurred_at)
 
 
+def on_user_upserted(event: Event, *, uow: UnitOfWork) -> None:
+    """Keep whether the user is active, so a deactivated user's tokens stop working here too."""
+    copies.upsert_user(uow=uow, data=event.data, occurred_at=event.occurred_at)
+
+
 TASK_EVENTS = ("task.created", "task.updated", "task.status_changed", "task.due_soon",
                "task.due_today", "task.overdue", "task.escalated")
 
@@ -25,7 +30,7 @@ def build_handlers(config: KpiSettings) -> dict[str, Callable[..., None]]:
         """Keep the local copy of the org unit (who is expected to report, and as what)."""
         copies.upsert_unit(uow=uow, data=event.data, now=event.occurred_at, config=config)
 
-    return {"unit.upserted": on_unit_upserted,
+    return {"unit.upserted": on_unit_upserted, "user.upserted": on_user_upserted,
             **{event_type: on_task_event for event_type in TASK_EVENTS}}
 
 

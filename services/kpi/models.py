@@ -159,3 +159,13 @@ class TaskCopy(Base):
     effective_deadline: Mapped[date]
     kpi_codes: Mapped[list]
     updated_at: Mapped[datetime]  # the occurred_at of the newest event applied
+
+
+class UserCopy(Base):
+    """Whether a user is active, from `user.upserted` events: a deactivated user's tokens stop."""
+
+    __tablename__ = "users"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    active: Mapped[bool]
+    updated_at: Mapped[datetime]  # the occurred_at of the newest event applied

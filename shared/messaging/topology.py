@@ -23,8 +23,9 @@ BINDINGS: dict[str, tuple[str, ...]] = {
         "user.upserted",
         "unit.upserted",
     ),
-    # task.*: the kpi service's copy of tasks, to count overdue duties beside each KPI.
-    "kpi": ("unit.upserted", "task.*"),
+    # task.*: the kpi service's copy of tasks, to count overdue duties beside each KPI;
+    # user.upserted: which users are active, so a deactivated user's tokens stop working.
+    "kpi": ("unit.upserted", "task.*", "user.upserted"),
 }
 
 

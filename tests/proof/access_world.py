@@ -56,9 +56,11 @@ SERVICES = ("tasks", "notifications", "kpi")
 PASSWORD = "Mat-khau-demo-2026!"
 HOOK_HOST = "127.0.0.1"  # the only host webhooks may target here
 # The consumers of each service and the event types the tasks service feeds them here.
-FEEDS = {"kpi": ("unit.upserted",),
+FEEDS = {"kpi": ("unit.upserted", "user.upserted"),
          "notifications": ("unit.upserted", "user.upserted", "task.created")}
 
+CONSUMERS = {"kpi": (kpi_handlers.HANDLERS, kpi_messaging),
+             "notifications": (notification_handlers.HANDLERS, notification_messaging)}
 AUDIT = {"tasks": tasks_audit, "notifications": notifications_audit, "kpi": kpi_audit}
 
 
@@ -96,10 +98,13 @@ class World:
         """Rows of one service's audit history."""
         return self.count(service, AUDIT[service])
 
+    def feed(self, service: str) -> None:
+        """Deliver what the tasks service staged since to one consumer (it skips repeats)."""
+        _feed(service, self.dbs[service], _staged(self.dbs["tasks"]))
+
     def feed_notifications(self) -> None:
-        """Deliver what the tasks service staged since (the consumer skips repeats)."""
-        _feed("notifications", self.dbs["notifications"], _staged(self.dbs["tasks"]),
-              notification_handlers.HANDLERS, notification_messaging)
+        """Deliver what the tasks service staged since to the notifications consumer."""
+        self.feed("notifications")
 
     def count(self, service: str, table: Table) -> int:
         """Rows of a table in one service's database."""
@@ -142,8 +147,9 @@ def _staged(db: Database) -> list[dict[str, Any]]:
         return list(conn.execute(select(outbox.c.payload).order_by(outbox.c.seq)).scalars())
 
 
-def _feed(service: str, db: Database, envelopes: list[dict[str, Any]], handlers, tables) -> None:
+def _feed(service: str, db: Database, envelopes: list[dict[str, Any]]) -> None:
     """Apply the tasks events this service listens to, through its real consumer."""
+    handlers, tables = CONSUMERS[service]
     consumer = EventConsumer(service=service, broker_url="memory://", db=db, tables=tables,
                              handlers=handlers)
     for envelope in envelopes:
@@ -158,9 +164,8 @@ def build_world(attachment_dir: Path) -> World:
     urls = {name: create_pg_database(name) for name in SERVICES}
     dbs = {name: Database(url) for name, url in urls.items()}
     envelopes = _seed_tasks(dbs["tasks"], now)
-    _feed("kpi", dbs["kpi"], envelopes, kpi_handlers.HANDLERS, kpi_messaging)
-    _feed("notifications", dbs["notifications"], envelopes, notification_handlers.HANDLERS,
-          notification_messaging)
+    for service in CONSUMERS:
+        _feed(service, dbs[service], envelopes)
     kpi_config = KpiSettings()
     with dbs["kpi"].uow() as uow:
         seed_indicators(uow=uow, now=now)

@@ -1,0 +1,84 @@
+"""The kpi copy of users from `user.upserted`: a deactivated user's tokens stop working here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.kpi.models import UserCopy, audit_log
+from shared.messaging.events import build_event, parse_event
+from tests.unit.kpi.conftest import API, ON_TIME, World
+from tests.unit.kpi.test_pages import page_client
+
+KPIS = f"{API}/kpis?year=2019"
+
+
+def user_event(world: World, *, active: bool, at: datetime = ON_TIME) -> dict[str, Any]:
+    """A `user.upserted` envelope of the D1 reporter, as the tasks service publishes it."""
+    principal = world.principal("D1", "reporter")
+    return build_event("user.upserted", {
+        "user_id": principal.user_id, "username": principal.username, "full_name": "Nguyễn Văn A",
+        "email": None, "unit_id": principal.unit_id, "roles": ["reporter"], "active": active,
+        "language": "vi"}, producer="tasks", now=at)
+
+
+def active_in_copy(world: World) -> bool | None:
+    """The copy's active flag of the D1 reporter (None while it is unknown)."""
+    with world.db.uow() as uow:
+        user = uow.session.get(UserCopy, world.principal("D1", "reporter").user_id)
+        return None if user is None else user.active
+
+
+def test_a_user_the_copy_does_not_know_yet_is_let_in(world):
+    assert active_in_copy(world) is None
+    assert world.client.get(KPIS, headers=world.headers("D1", "reporter")).status_code == 200
+
+
+def test_a_deactivated_user_is_401_on_kpi_routes_with_a_bilingual_problem(world):
+    assert world.consumer.apply(parse_event(user_event(world, active=False)))
+    headers = world.headers("D1", "reporter")
+    for response in (world.client.get(KPIS, headers=headers), world.create("D1")):
+        assert response.status_code == 401
+        assert response.content_type == "application/problem+json"
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert response.json["details"]["vi"] and response.json["details"]["en"]
+    assert response.json["details"]["en"].startswith("This account is deactivated")
+    assert world.client.get(KPIS, headers=world.headers("D2", "reporter")).status_code == 200
+
+
+def test_a_deactivated_users_page_visit_goes_to_the_login_page(world):
+    client = page_client(world, "D1", "reporter")
+    assert client.get("/kpi/reports").status_code == 200
+    assert world.consumer.apply(parse_event(user_event(world, active=False)))
+    response = client.get("/kpi/reports")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_an_older_event_arriving_late_changes_nothing(world):
+    assert world.consumer.apply(parse_event(user_event(world, active=False)))
+    earlier = user_event(world, active=True, at=ON_TIME - timedelta(minutes=5))
+    assert world.consumer.apply(parse_event(earlier))
+    assert active_in_copy(world) is False
+    response = world.client.get(KPIS, headers=world.headers("D1", "reporter"))
+    assert response.status_code == 401
+
+
+def test_a_newer_event_reactivates_and_a_redelivery_changes_nothing(world):
+    deactivated = user_event(world, active=False)
+    assert world.consumer.apply(parse_event(deactivated))
+    reactivated = user_event(world, active=True, at=ON_TIME + timedelta(minutes=5))
+    assert world.consumer.apply(parse_event(reactivated))
+    assert not world.consumer.apply(parse_event(deactivated))
+    assert active_in_copy(world) is True
+    assert world.client.get(KPIS, headers=world.headers("D1", "reporter")).status_code == 200
+    user_id = str(world.principal("D1", "reporter").user_id)
+    assert world.count(audit_log, entity="user", entity_id=user_id) == 2
+
+
+def test_the_same_state_again_writes_no_audit_row(world):
+    assert world.consumer.apply(parse_event(user_event(world, active=True)))
+    later = user_event(world, active=True, at=ON_TIME + timedelta(hours=1))
+    assert world.consumer.apply(parse_event(later))
+    user_id = str(world.principal("D1", "reporter").user_id)
+    assert world.count(audit_log, entity="user", entity_id=user_id) == 1
