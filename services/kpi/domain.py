@@ -210,10 +210,16 @@ def aggregate(spec: IndicatorSpec, reports: Iterable[Mapping[str, Any]]
         denominator += bottom
     if not counted:
         return None, None, None
+    return numerator, denominator, ratio(spec, numerator, denominator)
+
+
+def ratio(spec: IndicatorSpec, numerator: float, denominator: float) -> float | None:
+    """The value from the sums: 100 × numerator / denominator for a share, the plain mean for
+    a range; none when the denominator is zero."""
     if denominator == 0:
-        return numerator, denominator, None
+        return None
     scale = 1 if spec.kind == "range" else 100
-    return numerator, denominator, scale * numerator / denominator
+    return scale * numerator / denominator
 
 
 def expected_value(spec: IndicatorSpec, year: int) -> float:
@@ -262,7 +268,12 @@ def status_rule(spec: IndicatorSpec, year: int) -> dict[str, str]:
 def evaluate(spec: IndicatorSpec, year: int,
              reports: Iterable[Mapping[str, Any]]) -> KpiResult:
     """An indicator's value, expected value, target, status and rule over the counted reports."""
-    numerator, denominator, value = aggregate(spec, reports)
+    return evaluate_sums(spec, year, *aggregate(spec, reports))
+
+
+def evaluate_sums(spec: IndicatorSpec, year: int, numerator: float | None,
+                  denominator: float | None, value: float | None) -> KpiResult:
+    """evaluate() from sums already made (aggregate()'s, or the database's)."""
     expected = expected_value(spec, year)
     return KpiResult(value=value, numerator=numerator, denominator=denominator,
                      expected=expected, target=spec.goal,

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from services.kpi.domain import PROVINCE, REPORTING_KINDS, expected_to_report
+from services.kpi.domain import (
+    DATA_PERIOD_END,
+    PROVINCE,
+    REPORTING_KINDS,
+    IndicatorSpec,
+    expected_to_report,
+)
 from services.kpi.models import Indicator, KpiValue, Report, TaskCopy, Unit
 from services.kpi.settings import KpiSettings
 from shared.auth import Principal
@@ -22,11 +29,16 @@ def get_unit(session: Session, unit_id: uuid.UUID) -> Unit | None:
 
 
 def count_expected_units(session: Session, year: int) -> int:
-    """How many units are expected to report for the year (see domain.expected_to_report)."""
-    units = session.execute(select(Unit.kind, Unit.valid_from, Unit.valid_to)
-                            .where(Unit.kind.in_(REPORTING_KINDS)))  # columns: no ORM objects
-    return sum(1 for u in units if expected_to_report(kind=u.kind, valid_from=u.valid_from,
-                                                      valid_to=u.valid_to, year=year))
+    """How many units are expected to report for the year (see domain.expected_to_report).
+
+    Counted by the database (one row back, whatever the number of units), with the same rule
+    as expected_to_report: a reporting kind, existing on the data period's last day.
+    """
+    day = date(year, *DATA_PERIOD_END)
+    return session.execute(select(func.count()).select_from(Unit).where(
+        Unit.kind.in_(REPORTING_KINDS),
+        or_(Unit.valid_from.is_(None), Unit.valid_from <= day),
+        or_(Unit.valid_to.is_(None), Unit.valid_to >= day))).scalar_one()
 
 
 def list_indicators(session: Session, *, lock: bool = False) -> list[Indicator]:
@@ -85,16 +97,94 @@ def counted_reports(session: Session, *, form_code: str, year: int,
     return list(session.execute(query.order_by(Report.unit_id)).scalars())
 
 
-def counted_report_values(session: Session, *, form_code: str, year: int) -> list[Any]:
-    """What counted() needs of the reports that may count, as plain rows (no ORM objects).
+def counted_report_values(session: Session, *, form_code: str, year: int,
+                          unit_ids: Iterable[uuid.UUID] | None = None) -> list[Any]:
+    """What counted() needs of the reports that may count (of these units if given), as plain
+    rows (no ORM objects).
 
-    A recompute reads every unit's report of the year; plain rows cost a fraction of loaded
-    objects when there are thousands of units.
+    A full recompute reads every unit's report of the year; plain rows cost a fraction of
+    loaded objects when there are thousands of units.
     """
-    return list(session.execute(
-        select(Report.id, Report.unit_id, Report.status, Report.values, Report.approved_values)
-        .where(Report.form_code == form_code, Report.year == year, Report.version > 0)
-        .order_by(Report.unit_id)))
+    query = (select(Report.id, Report.unit_id, Report.status, Report.values,
+                    Report.approved_values)
+             .where(Report.form_code == form_code, Report.year == year, Report.version > 0))
+    if unit_ids is not None:
+        query = query.where(Report.unit_id.in_(list(unit_ids)))
+    return list(session.execute(query.order_by(Report.unit_id)))
+
+
+def aggregates_in_database(session: Session) -> bool:
+    """True where the province sums are made by the database (PostgreSQL), not in Python."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+@dataclass(frozen=True)
+class ProvinceSums:
+    """The province scope's counts and each indicator's (numerator, denominator) sums."""
+
+    reported: int
+    provisional: bool
+    sums: dict[str, tuple[float, float] | None]  # None: no report has both fields
+
+
+# The reports that count and the version of their values that counts, as domain.counted_values
+# says: the live values of an approved report (or of a submitted one, provisionally, when
+# submitted reports count), else the latest approved values. `:live` is the statuses whose
+# live values count.
+_COUNTED_SQL = """
+    SELECT r.id, r.unit_id,
+           CASE WHEN r.status IN :live THEN r."values" ELSE r.approved_values END AS v,
+           r.status = 'submitted' AND r.status IN :live AS provisional
+      FROM reports r
+     WHERE r.form_code = :form_code AND r.year = :year AND r.version > 0
+       AND (r.status IN :live OR jsonb_typeof(r.approved_values) = 'object')
+"""
+
+
+def _counted_params(form_code: str, year: int, count_submitted: bool) -> dict[str, Any]:
+    live = ("submitted", "approved") if count_submitted else ("approved",)
+    return {"form_code": form_code, "year": year, "live": live}
+
+
+def province_sums(session: Session, *, form_code: str, year: int,
+                  specs: list[IndicatorSpec], count_submitted: bool) -> ProvinceSums:
+    """The province sums of every indicator in one PostgreSQL statement.
+
+    The same rule as domain.aggregate: a report counts for an indicator when both its fields
+    are filled; the sums are exact (numeric), so they do not depend on the order of the rows.
+    Only the sums come back, whatever the number of units.
+    """
+    params = _counted_params(form_code, year, count_submitted)
+    columns = []
+    for i, spec in enumerate(specs):
+        bottom = spec.weight_field if spec.kind == "range" else spec.denominator_field
+        if bottom is None:
+            continue
+        params[f"t{i}"], params[f"b{i}"] = spec.numerator_field, bottom
+        top_v, bottom_v = f"(v ->> :t{i})::numeric", f"(v ->> :b{i})::numeric"
+        both = f"FILTER (WHERE v ->> :t{i} IS NOT NULL AND v ->> :b{i} IS NOT NULL)"
+        numerator = f"{top_v} * {bottom_v}" if spec.kind == "range" else top_v
+        columns += [f"sum({numerator}) {both}", f"sum({bottom_v}) {both}"]
+    query = text(f"SELECT count(*), coalesce(bool_or(provisional), false)"  # noqa: S608
+                 f"{''.join(', ' + c for c in columns)} FROM ({_COUNTED_SQL}) AS counted"
+                 ).bindparams(bindparam("live", expanding=True))
+    row = session.execute(query, params).one()
+    sums: dict[str, tuple[float, float] | None] = {}
+    rest = iter(row[2:])
+    for spec in specs:
+        bottom = spec.weight_field if spec.kind == "range" else spec.denominator_field
+        numerator, denominator = (next(rest), next(rest)) if bottom else (None, None)
+        sums[spec.code] = None if numerator is None else (float(numerator), float(denominator))
+    return ProvinceSums(reported=row[0], provisional=row[1], sums=sums)
+
+
+def counted_report_ids(session: Session, *, form_code: str, year: int,
+                       count_submitted: bool) -> list[uuid.UUID]:
+    """The ids of the reports that count at province scope (PostgreSQL), by unit."""
+    query = text(f"SELECT id FROM ({_COUNTED_SQL}) AS counted ORDER BY unit_id"  # noqa: S608
+                 ).bindparams(bindparam("live", expanding=True))
+    return [uuid.UUID(str(i)) for i in session.execute(
+        query, _counted_params(form_code, year, count_submitted)).scalars()]
 
 
 def list_kpi_values(session: Session, *, year: int, scope: str | None = None,
