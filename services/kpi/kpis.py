@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.kpi import repository
+from services.kpi import repository, totals
 from services.kpi.domain import (
     CP_YEARLY,
     PROVINCE,
@@ -87,15 +87,15 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
     specs = [spec_of(i) for i in indicators]
     in_database = repository.aggregates_in_database(session)
     unit_ids = None if unit_ids is None else list(unit_ids)
-    # Every counted report for a full recompute, or to sum the province here; else only the
-    # changed units' reports.
-    reports = counted(repository.counted_report_values(
-        session, form_code=form_code, year=year,
-        unit_ids=unit_ids if in_database else None), count_submitted=count_submitted)
+    # Every report for a full recompute, or to sum the province here; else only the changed
+    # units' reports.
+    rows = repository.counted_report_values(session, form_code=form_code, year=year,
+                                            unit_ids=unit_ids if in_database else None)
+    reports = counted(rows, count_submitted=count_submitted)
     expected_units = repository.count_expected_units(session, year)
     if in_database:
-        province = _province_in_database(session, specs, year, form_code=form_code,
-                                         expected=expected_units,
+        province = _province_from_totals(session, specs, year, form_code=form_code, rows=rows,
+                                         full=unit_ids is None, expected=expected_units,
                                          count_submitted=count_submitted)
     else:
         province = _scope_of(specs, year, reports, expected=expected_units)
@@ -140,12 +140,18 @@ def _scope_of(specs: list[IndicatorSpec], year: int, reports: list[Counted], *,
                        report_ids=cache(lambda: [str(r.report_id) for r in reports]))
 
 
-def _province_in_database(session: Session, specs: list[IndicatorSpec], year: int, *,
-                          form_code: str, expected: int,
+def _province_from_totals(session: Session, specs: list[IndicatorSpec], year: int, *,
+                          form_code: str, rows: list[Any], full: bool, expected: int,
                           count_submitted: bool) -> ScopeResult:
-    """The province's results from the sums PostgreSQL makes over the year's reports."""
-    got = repository.province_sums(session, form_code=form_code, year=year, specs=specs,
-                                   count_submitted=count_submitted)
+    """The province's results from the running totals, updated by the changed reports' `rows`
+    (or made again from every report when `full`, or when they are not made yet)."""
+    if full or not totals.apply_changes(session, form_code=form_code, year=year, specs=specs,
+                                        rows=rows):
+        every = rows if full else repository.counted_report_values(
+            session, form_code=form_code, year=year)
+        totals.rebuild(session, form_code=form_code, year=year, specs=specs, rows=every)
+    got = totals.province_sums(session, form_code=form_code, year=year, specs=specs,
+                               count_submitted=count_submitted)
     results = {}
     for spec in specs:
         sums = got.sums[spec.code]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -15,7 +14,6 @@ from services.kpi.domain import (
     DATA_PERIOD_END,
     PROVINCE,
     REPORTING_KINDS,
-    IndicatorSpec,
     expected_to_report,
 )
 from services.kpi.models import Indicator, KpiValue, Report, TaskCopy, Unit
@@ -118,15 +116,6 @@ def aggregates_in_database(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-@dataclass(frozen=True)
-class ProvinceSums:
-    """The province scope's counts and each indicator's (numerator, denominator) sums."""
-
-    reported: int
-    provisional: bool
-    sums: dict[str, tuple[float, float] | None]  # None: no report has both fields
-
-
 # The reports that count and the version of their values that counts, as domain.counted_values
 # says: the live values of an approved report (or of a submitted one, provisionally, when
 # submitted reports count), else the latest approved values. `:live` is the statuses whose
@@ -144,38 +133,6 @@ _COUNTED_SQL = """
 def _counted_params(form_code: str, year: int, count_submitted: bool) -> dict[str, Any]:
     live = ("submitted", "approved") if count_submitted else ("approved",)
     return {"form_code": form_code, "year": year, "live": live}
-
-
-def province_sums(session: Session, *, form_code: str, year: int,
-                  specs: list[IndicatorSpec], count_submitted: bool) -> ProvinceSums:
-    """The province sums of every indicator in one PostgreSQL statement.
-
-    The same rule as domain.aggregate: a report counts for an indicator when both its fields
-    are filled; the sums are exact (numeric), so they do not depend on the order of the rows.
-    Only the sums come back, whatever the number of units.
-    """
-    params = _counted_params(form_code, year, count_submitted)
-    columns = []
-    for i, spec in enumerate(specs):
-        bottom = spec.weight_field if spec.kind == "range" else spec.denominator_field
-        if bottom is None:
-            continue
-        params[f"t{i}"], params[f"b{i}"] = spec.numerator_field, bottom
-        top_v, bottom_v = f"(v ->> :t{i})::numeric", f"(v ->> :b{i})::numeric"
-        both = f"FILTER (WHERE v ->> :t{i} IS NOT NULL AND v ->> :b{i} IS NOT NULL)"
-        numerator = f"{top_v} * {bottom_v}" if spec.kind == "range" else top_v
-        columns += [f"sum({numerator}) {both}", f"sum({bottom_v}) {both}"]
-    query = text(f"SELECT count(*), coalesce(bool_or(provisional), false)"  # noqa: S608
-                 f"{''.join(', ' + c for c in columns)} FROM ({_COUNTED_SQL}) AS counted"
-                 ).bindparams(bindparam("live", expanding=True))
-    row = session.execute(query, params).one()
-    sums: dict[str, tuple[float, float] | None] = {}
-    rest = iter(row[2:])
-    for spec in specs:
-        bottom = spec.weight_field if spec.kind == "range" else spec.denominator_field
-        numerator, denominator = (next(rest), next(rest)) if bottom else (None, None)
-        sums[spec.code] = None if numerator is None else (float(numerator), float(denominator))
-    return ProvinceSums(reported=row[0], provisional=row[1], sums=sums)
 
 
 def counted_report_ids(session: Session, *, form_code: str, year: int,
