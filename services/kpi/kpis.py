@@ -76,8 +76,9 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
 
     With `unit_ids=None` every unit scope of the year is recomputed (a full recompute); a
     report change passes its own unit, so it recomputes only what it touches. On PostgreSQL
-    the province figures are sums made by the database (one row back), so a change costs the
-    same with 12 units or 10,000; elsewhere they are summed here from every counted report.
+    the province figures come from running totals that a change updates by its own
+    difference (totals.py), so it costs the same with 12 units or 10,000; elsewhere they are
+    summed here from every counted report.
     """
     session = uow.session
     # Locking the indicator rows serialises concurrent recomputes on PostgreSQL, so the one
@@ -145,13 +146,13 @@ def _province_from_totals(session: Session, specs: list[IndicatorSpec], year: in
                           count_submitted: bool) -> ScopeResult:
     """The province's results from the running totals, updated by the changed reports' `rows`
     (or made again from every report when `full`, or when they are not made yet)."""
-    if full or not totals.apply_changes(session, form_code=form_code, year=year, specs=specs,
-                                        rows=rows):
+    made = None if full else totals.apply_changes(session, form_code=form_code, year=year,
+                                                  specs=specs, rows=rows)
+    if made is None:
         every = rows if full else repository.counted_report_values(
             session, form_code=form_code, year=year)
-        totals.rebuild(session, form_code=form_code, year=year, specs=specs, rows=every)
-    got = totals.province_sums(session, form_code=form_code, year=year, specs=specs,
-                               count_submitted=count_submitted)
+        made = totals.rebuild(session, form_code=form_code, year=year, specs=specs, rows=every)
+    got = totals.province_sums(made[count_submitted], specs)
     results = {}
     for spec in specs:
         sums = got.sums[spec.code]
@@ -159,7 +160,7 @@ def _province_from_totals(session: Session, specs: list[IndicatorSpec], year: in
                               else evaluate_sums(spec, year, *sums, ratio(spec, *sums)))
     return ScopeResult(
         results=results, reported=got.reported, expected=expected, provisional=got.provisional,
-        report_ids=cache(lambda: [str(i) for i in repository.counted_report_ids(
+        report_ids=cache(lambda: [str(i) for i in totals.counted_report_ids(
             session, form_code=form_code, year=year, count_submitted=count_submitted)]))
 
 

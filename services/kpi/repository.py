@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select, text
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.kpi.domain import (
@@ -112,36 +112,9 @@ def counted_report_values(session: Session, *, form_code: str, year: int,
 
 
 def aggregates_in_database(session: Session) -> bool:
-    """True where the province sums are made by the database (PostgreSQL), not in Python."""
+    """True where the province figures come from running totals (PostgreSQL, exact numeric
+    sums), not from every report summed in Python."""
     return session.get_bind().dialect.name == "postgresql"
-
-
-# The reports that count and the version of their values that counts, as domain.counted_values
-# says: the live values of an approved report (or of a submitted one, provisionally, when
-# submitted reports count), else the latest approved values. `:live` is the statuses whose
-# live values count.
-_COUNTED_SQL = """
-    SELECT r.id, r.unit_id,
-           CASE WHEN r.status IN :live THEN r."values" ELSE r.approved_values END AS v,
-           r.status = 'submitted' AND r.status IN :live AS provisional
-      FROM reports r
-     WHERE r.form_code = :form_code AND r.year = :year AND r.version > 0
-       AND (r.status IN :live OR jsonb_typeof(r.approved_values) = 'object')
-"""
-
-
-def _counted_params(form_code: str, year: int, count_submitted: bool) -> dict[str, Any]:
-    live = ("submitted", "approved") if count_submitted else ("approved",)
-    return {"form_code": form_code, "year": year, "live": live}
-
-
-def counted_report_ids(session: Session, *, form_code: str, year: int,
-                       count_submitted: bool) -> list[uuid.UUID]:
-    """The ids of the reports that count at province scope (PostgreSQL), by unit."""
-    query = text(f"SELECT id FROM ({_COUNTED_SQL}) AS counted ORDER BY unit_id"  # noqa: S608
-                 ).bindparams(bindparam("live", expanding=True))
-    return [uuid.UUID(str(i)) for i in session.execute(
-        query, _counted_params(form_code, year, count_submitted)).scalars()]
 
 
 def list_kpi_values(session: Session, *, year: int, scope: str | None = None,

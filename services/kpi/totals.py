@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from services.kpi.domain import EXACT, IndicatorSpec, contribution, counted_values
-from services.kpi.models import KpiCounted, KpiTotal
+from services.kpi.models import KpiCounted, KpiTotal, Report
 
 VARIANTS = (True, False)  # count_submitted
 
@@ -57,16 +57,20 @@ def _add(totals: Mapping[str, KpiTotal], specs: Iterable[IndicatorSpec],
             total.denominator = combine(total.denominator, terms[1])
 
 
+Totals = dict[bool, dict[str, KpiTotal]]  # by count_submitted, then indicator code
+
+
 def rebuild(session: Session, *, form_code: str, year: int, specs: list[IndicatorSpec],
-            rows: list[Any]) -> None:
+            rows: list[Any]) -> Totals:
     """Make the totals and counted versions of a form's year again from every report."""
     session.execute(delete(KpiCounted).where(KpiCounted.form_code == form_code,
                                              KpiCounted.year == year))
     session.execute(delete(KpiTotal).where(KpiTotal.form_code == form_code,
                                            KpiTotal.year == year))
     counted_rows = []
+    made: Totals = {}
     for count_submitted in VARIANTS:
-        totals = {spec.code: KpiTotal(
+        made[count_submitted] = totals = {spec.code: KpiTotal(
             form_code=form_code, year=year, count_submitted=count_submitted,
             indicator_code=spec.code, numerator=Decimal(0), denominator=Decimal(0), counted=0,
             reported=0, provisional=0) for spec in specs}
@@ -80,20 +84,21 @@ def rebuild(session: Session, *, form_code: str, year: int, specs: list[Indicato
     if counted_rows:
         session.execute(insert(KpiCounted), counted_rows)
     session.flush()
+    return made
 
 
 def apply_changes(session: Session, *, form_code: str, year: int, specs: list[IndicatorSpec],
-                  rows: list[Any]) -> bool:
+                  rows: list[Any]) -> Totals | None:
     """Update the totals by the difference of the changed reports (`rows`, as
-    repository.counted_report_values gives them); False when the totals are not made yet
+    repository.counted_report_values gives them); None when the totals are not made yet
     (then rebuild() from every report)."""
     stored = session.execute(select(KpiTotal).where(
         KpiTotal.form_code == form_code, KpiTotal.year == year)).scalars()
-    totals: dict[bool, dict[str, KpiTotal]] = {v: {} for v in VARIANTS}
+    totals: Totals = {v: {} for v in VARIANTS}
     for total in stored:
         totals[total.count_submitted][total.indicator_code] = total
     if any(spec.code not in totals[v] for v in VARIANTS for spec in specs):
-        return False
+        return None
     ids: list[uuid.UUID] = [row.id for row in rows]
     old = {(c.report_id, c.count_submitted): c for c in session.execute(
         select(KpiCounted).where(KpiCounted.report_id.in_(ids))).scalars()} if ids else {}
@@ -111,18 +116,26 @@ def apply_changes(session: Session, *, form_code: str, year: int, specs: list[In
                 before.values, before.provisional = values, provisional
             _add(totals[count_submitted], specs, values, provisional, sign=1)
     session.flush()
-    return True
+    return totals
 
 
-def province_sums(session: Session, *, form_code: str, year: int,
-                  specs: list[IndicatorSpec], count_submitted: bool) -> ProvinceSums:
-    """The province's counts and sums from the totals (as floats, like aggregate()'s)."""
-    totals = {t.indicator_code: t for t in session.execute(select(KpiTotal).where(
-        KpiTotal.form_code == form_code, KpiTotal.year == year,
-        KpiTotal.count_submitted == count_submitted)).scalars()}
+def province_sums(totals: Mapping[str, KpiTotal], specs: list[IndicatorSpec]) -> ProvinceSums:
+    """The province's counts and sums from one variant's totals (floats, like aggregate()'s)."""
     first = totals[specs[0].code] if specs else None
     return ProvinceSums(
         reported=first.reported if first else 0,
         provisional=bool(first and first.provisional),
         sums={s.code: (float(totals[s.code].numerator), float(totals[s.code].denominator))
               if totals[s.code].counted else None for s in specs})
+
+
+def counted_report_ids(session: Session, *, form_code: str, year: int,
+                       count_submitted: bool) -> list[uuid.UUID]:
+    """The reports the totals hold for the province (those whose counted version is not
+    none), by unit: read only when a province status changes."""
+    return list(session.execute(
+        select(KpiCounted.report_id).join(Report, Report.id == KpiCounted.report_id)
+        .where(KpiCounted.form_code == form_code, KpiCounted.year == year,
+               KpiCounted.count_submitted == count_submitted,
+               func.jsonb_typeof(KpiCounted.values) == "object")  # none is stored as null
+        .order_by(Report.unit_id)).scalars())
