@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Context, Decimal
 from typing import Any
 
 from services.kpi import messages  # noqa: F401  (registers the message codes used below)
@@ -210,10 +211,33 @@ def aggregate(spec: IndicatorSpec, reports: Iterable[Mapping[str, Any]]
         denominator += bottom
     if not counted:
         return None, None, None
+    return numerator, denominator, ratio(spec, numerator, denominator)
+
+
+def ratio(spec: IndicatorSpec, numerator: float, denominator: float) -> float | None:
+    """The value from the sums: 100 × numerator / denominator for a share, the plain mean for
+    a range; none when the denominator is zero."""
     if denominator == 0:
-        return numerator, denominator, None
+        return None
     scale = 1 if spec.kind == "range" else 100
-    return numerator, denominator, scale * numerator / denominator
+    return scale * numerator / denominator
+
+
+# Exact enough for any sum of report values: products of two 17-digit numbers, summed over
+# any number of units, never round (the running totals must equal a sum made at once).
+EXACT = Context(prec=200)
+
+
+def contribution(spec: IndicatorSpec, values: Mapping[str, Any]) -> tuple[Decimal, Decimal] | None:
+    """One report's exact share of aggregate()'s sums: (numerator, denominator) terms, or none
+    when one of the indicator's fields is empty. Numbers are read as written (their text)."""
+    bottom_field = spec.weight_field if spec.kind == "range" else spec.denominator_field
+    top = values.get(spec.numerator_field)
+    bottom = values.get(bottom_field) if bottom_field else None
+    if top is None or bottom is None:
+        return None
+    top_d, bottom_d = Decimal(str(top)), Decimal(str(bottom))
+    return (EXACT.multiply(top_d, bottom_d) if spec.kind == "range" else top_d), bottom_d
 
 
 def expected_value(spec: IndicatorSpec, year: int) -> float:
@@ -262,7 +286,12 @@ def status_rule(spec: IndicatorSpec, year: int) -> dict[str, str]:
 def evaluate(spec: IndicatorSpec, year: int,
              reports: Iterable[Mapping[str, Any]]) -> KpiResult:
     """An indicator's value, expected value, target, status and rule over the counted reports."""
-    numerator, denominator, value = aggregate(spec, reports)
+    return evaluate_sums(spec, year, *aggregate(spec, reports))
+
+
+def evaluate_sums(spec: IndicatorSpec, year: int, numerator: float | None,
+                  denominator: float | None, value: float | None) -> KpiResult:
+    """evaluate() from sums already made (aggregate()'s, or the database's)."""
     expected = expected_value(spec, year)
     return KpiResult(value=value, numerator=numerator, denominator=denominator,
                      expected=expected, target=spec.goal,

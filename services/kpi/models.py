@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.audit import define_audit_table
@@ -145,6 +146,43 @@ class KpiStatusChange(Base):
     changed_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_kpi_status_changes_key", "indicator_code", "scope", "year"),)
+
+
+class KpiTotal(Base):
+    """The running province sums of one indicator for a form's year, with or without the
+    submitted (not yet approved) reports counted: what a report change updates by its own
+    difference, so that it costs the same with 12 units or 10,000 (PostgreSQL only).
+
+    Exact numbers (numeric), so sums made change by change equal a sum made at once.
+    """
+
+    __tablename__ = "kpi_totals"
+
+    form_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    count_submitted: Mapped[bool] = mapped_column(primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicators.code"), primary_key=True)
+    numerator: Mapped[Decimal] = mapped_column(Numeric)
+    denominator: Mapped[Decimal] = mapped_column(Numeric)
+    counted: Mapped[int]  # reports with both of the indicator's fields
+    reported: Mapped[int]  # reports that count
+    provisional: Mapped[int]  # of which submitted, not yet approved
+
+
+class KpiCounted(Base):
+    """The version of a report's values that the totals hold (none: it counts nothing)."""
+
+    __tablename__ = "kpi_counted"
+
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    count_submitted: Mapped[bool] = mapped_column(primary_key=True)
+    form_code: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int]
+    values: Mapped[dict | None]
+    provisional: Mapped[bool]
+
+    __table_args__ = (Index("ix_kpi_counted_year", "form_code", "year"),)
 
 
 class TaskCopy(Base):

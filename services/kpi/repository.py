@@ -7,10 +7,15 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from services.kpi.domain import PROVINCE, REPORTING_KINDS, expected_to_report
+from services.kpi.domain import (
+    DATA_PERIOD_END,
+    PROVINCE,
+    REPORTING_KINDS,
+    expected_to_report,
+)
 from services.kpi.models import Indicator, KpiValue, Report, TaskCopy, Unit
 from services.kpi.settings import KpiSettings
 from shared.auth import Principal
@@ -22,11 +27,16 @@ def get_unit(session: Session, unit_id: uuid.UUID) -> Unit | None:
 
 
 def count_expected_units(session: Session, year: int) -> int:
-    """How many units are expected to report for the year (see domain.expected_to_report)."""
-    units = session.execute(select(Unit.kind, Unit.valid_from, Unit.valid_to)
-                            .where(Unit.kind.in_(REPORTING_KINDS)))  # columns: no ORM objects
-    return sum(1 for u in units if expected_to_report(kind=u.kind, valid_from=u.valid_from,
-                                                      valid_to=u.valid_to, year=year))
+    """How many units are expected to report for the year (see domain.expected_to_report).
+
+    Counted by the database (one row back, whatever the number of units), with the same rule
+    as expected_to_report: a reporting kind, existing on the data period's last day.
+    """
+    day = date(year, *DATA_PERIOD_END)
+    return session.execute(select(func.count()).select_from(Unit).where(
+        Unit.kind.in_(REPORTING_KINDS),
+        or_(Unit.valid_from.is_(None), Unit.valid_from <= day),
+        or_(Unit.valid_to.is_(None), Unit.valid_to >= day))).scalar_one()
 
 
 def list_indicators(session: Session, *, lock: bool = False) -> list[Indicator]:
@@ -85,16 +95,26 @@ def counted_reports(session: Session, *, form_code: str, year: int,
     return list(session.execute(query.order_by(Report.unit_id)).scalars())
 
 
-def counted_report_values(session: Session, *, form_code: str, year: int) -> list[Any]:
-    """What counted() needs of the reports that may count, as plain rows (no ORM objects).
+def counted_report_values(session: Session, *, form_code: str, year: int,
+                          unit_ids: Iterable[uuid.UUID] | None = None) -> list[Any]:
+    """What counted() needs of the reports that may count (of these units if given), as plain
+    rows (no ORM objects).
 
-    A recompute reads every unit's report of the year; plain rows cost a fraction of loaded
-    objects when there are thousands of units.
+    A full recompute reads every unit's report of the year; plain rows cost a fraction of
+    loaded objects when there are thousands of units.
     """
-    return list(session.execute(
-        select(Report.id, Report.unit_id, Report.status, Report.values, Report.approved_values)
-        .where(Report.form_code == form_code, Report.year == year, Report.version > 0)
-        .order_by(Report.unit_id)))
+    query = (select(Report.id, Report.unit_id, Report.status, Report.values,
+                    Report.approved_values)
+             .where(Report.form_code == form_code, Report.year == year, Report.version > 0))
+    if unit_ids is not None:
+        query = query.where(Report.unit_id.in_(list(unit_ids)))
+    return list(session.execute(query.order_by(Report.unit_id)))
+
+
+def aggregates_in_database(session: Session) -> bool:
+    """True where the province figures come from running totals (PostgreSQL, exact numeric
+    sums), not from every report summed in Python."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def list_kpi_values(session: Session, *, year: int, scope: str | None = None,

@@ -28,7 +28,9 @@ from services.kpi import kpis, service
 from services.kpi.handlers import HANDLERS
 from services.kpi.models import (
     Base,
+    KpiCounted,
     KpiStatusChange,
+    KpiTotal,
     KpiValue,
     Report,
     ReportVersion,
@@ -127,7 +129,8 @@ class KpiMachine(RuleBasedStateMachine):
     def fresh_database(self) -> None:
         with self.db.engine.begin() as conn:
             for table in (ReportVersion.__table__, KpiStatusChange.__table__,
-                          KpiValue.__table__, Report.__table__, Unit.__table__,
+                          KpiValue.__table__, KpiCounted.__table__, KpiTotal.__table__,
+                          Report.__table__, Unit.__table__,
                           TaskCopy.__table__, audit_log, messaging.outbox,
                           messaging.handled):
                 conn.execute(delete(table))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
 from services.kpi.domain import (
+    EXACT,
     IndicatorSpec,
     aggregate,
+    contribution,
     evaluate,
     expected_to_report,
     expected_value,
@@ -206,3 +209,18 @@ def test_evaluate_combines_value_expected_target_status_and_rule():
     assert (result.value, result.expected, result.target) == (60.0, 54.0, 90.0)
     assert result.status == "on_track"
     assert set(result.rule) == {"vi", "en"}
+
+
+def test_a_reports_contribution_is_exact_so_running_totals_do_not_drift():
+    reports = [{"avg_saving_percent": p, "facilities_applying": n}
+               for p, n in ((0.1, 3), (0.2, 7), (33.3, 11), (12.7, 1), (9.95, 13))]
+    terms = [contribution(SAVING, r) for r in reports]
+    assert terms[0] == (Decimal("0.3"), Decimal(3))  # the number as written, times its weight
+    total = Decimal(0)
+    for numerator, _ in terms:  # put every report in, then take all but the last out again
+        total = EXACT.add(total, numerator)
+    for numerator, _ in terms[:-1]:
+        total = EXACT.subtract(total, numerator)
+    assert total == terms[-1][0] == Decimal("129.35")  # no rounding left behind
+    assert contribution(AWARE, {"facilities_aware": 3}) is None  # no denominator: not counted
+    assert contribution(AWARE, {"facilities_aware": 3, "facilities_cp_potential": 4}) == (3, 4)
