@@ -22,7 +22,8 @@ from tests.proof.events import rows
 from tests.proof.stack import exited, product_under_test, settle
 from tests.proof.workload import DISTRICTS, HEAD, Client, Workload, report_values, reporter
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+# Part of `make test` too (about 1 min); the broker, database and full fuzzing runs are `slow`.
+pytestmark = [pytest.mark.timeout(900)]
 
 YEARS = (2019, 2020)
 RACERS = 6

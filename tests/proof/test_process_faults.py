@@ -18,7 +18,8 @@ from tests.proof.events import rows
 from tests.proof.stack import product_under_test, settle
 from tests.proof.workload import Client, Workload, reporter
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+# Part of `make test` too (about 1 min); the broker, database and full fuzzing runs are `slow`.
+pytestmark = [pytest.mark.timeout(900)]
 
 
 def _fault(tmp_path, point: str, after: int = 1) -> dict[str, str]:
