@@ -120,8 +120,10 @@ def deactivation_check(db: Database, *, id_column: Column, active_column: Column
     Users the table does not know (yet) pass: a copy may lag behind the tasks service.
     """
     def check(principal: Principal) -> bool:
-        with db.engine.connect() as conn:
-            active = conn.execute(select(active_column).where(
+        # One autocommit select on PostgreSQL (no BEGIN/ROLLBACK around it): this runs on
+        # every authenticated request.
+        with db.reader() as uow:
+            active = uow.session.execute(select(active_column).where(
                 id_column == principal.user_id)).scalar_one_or_none()
         return active is not False
     return check
