@@ -37,6 +37,7 @@ class Settings:
     relay_batch_size: int = 200
     relay_poll_interval: float = 0.2
     worker_consumers: int = 1  # consumers of the service's queue per worker process
+    consumer_batch_size: int = 50  # events applied in one transaction when they queue up
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "no-reply@plan-tracker.local"
@@ -99,6 +100,7 @@ class Settings:
             relay_batch_size=int(env.get("RELAY_BATCH_SIZE", "200")),
             relay_poll_interval=float(env.get("RELAY_POLL_INTERVAL", "0.2")),
             worker_consumers=max(1, int(env.get("WORKER_CONSUMERS", "1"))),
+            consumer_batch_size=max(1, int(env.get("CONSUMER_BATCH_SIZE", "50"))),
             token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS", str(8 * 3600))),
             smtp_host=env.get("SMTP_HOST", "127.0.0.1"),
             smtp_port=int(env.get("SMTP_PORT", "1025")),

@@ -25,7 +25,8 @@ class ServiceWorker:
 
     def __init__(self, *, service: str, settings: Settings, db: Database | None,
                  tables: MessagingTables, handlers: dict[str, Handler],
-                 loops: dict[str, Loop] | None = None):
+                 loops: dict[str, Loop] | None = None,
+                 prepare: Callable[..., object] | None = None):
         self.service = service
         db = db or Database(settings.database_url(service))
         self.stop_event = threading.Event()
@@ -38,7 +39,8 @@ class ServiceWorker:
         self.consumers = [
             EventConsumer(service=service, broker_url=settings.broker_url, db=db, tables=tables,
                           handlers=handlers, heartbeat=settings.broker_heartbeat,
-                          connect_timeout=settings.broker_connect_timeout)
+                          connect_timeout=settings.broker_connect_timeout,
+                          batch_size=settings.consumer_batch_size, prepare=prepare)
             for _ in range(max(1, settings.worker_consumers))]
         self.consumer = self.consumers[0]
         self.loops = loops or {}

@@ -169,11 +169,12 @@ class ProbeConsumer(EventConsumer):
 
 
 def make_consumer(url: str, db: Database, *, cls: type[EventConsumer] = ProbeConsumer,
-                  handlers: dict | None = None, **kwargs) -> Any:
-    """A consumer of the notifications queue on the test database."""
+                  handlers: dict | None = None, batch_size: int = 10, **kwargs) -> Any:
+    """A consumer of the notifications queue on the test database (batches of 10 events, so
+    that every promise is shown with events applied several to a transaction)."""
     return cls(service=SERVICE, broker_url=url, db=db, tables=consumer_tables,
                handlers=handlers or {"task.created": record_effect}, connect_timeout=3,
-               **kwargs)
+               batch_size=batch_size, **kwargs)
 
 
 class Running:

@@ -17,7 +17,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from services.tasks.models import Task
@@ -353,6 +353,21 @@ def test_duplicate_delivery_changes_nothing(amqp_url, consumer_db):
                  what=f"{len(plan)} deliveries acked")
     assert a.acked and b.acked, "both consumers should have taken part"
     assert_applied_once(consumer_db, [uuid.UUID(e["id"]) for e in events])
+
+
+def test_queued_events_are_applied_several_to_a_transaction(amqp_url, consumer_db):
+    events = [envelope(f"burst {i}") for i in range(200)]
+    declare_topology(amqp_url)
+    publish_raw(amqp_url, [as_message(e) for e in events])  # queued before anyone consumes
+    consumer = make_consumer(amqp_url, consumer_db, batch_size=50)
+    with running(consumer):
+        wait_for(lambda: len(consumer.acked) == len(events), timeout=60,
+                 what="the burst acked")
+    assert_applied_once(consumer_db, [uuid.UUID(e["id"]) for e in events])
+    with consumer_db.engine.connect() as conn:  # xmin: the transaction that wrote each row
+        transactions = conn.execute(text(
+            "SELECT count(DISTINCT xmin::text) FROM handled_events")).scalar_one()
+    assert transactions <= len(events) // 10, f"{transactions} transactions for 200 events"
 
 
 # -- R11 ----------------------------------------------------------------------------------------
