@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from services.notifications import service
+from services.notifications.lookups import Lookups
 from services.notifications.outbound import OutboundContext, make_handler
 from services.notifications.rules import NOTIFIED_EVENT_TYPES
 from shared.db import UnitOfWork, utcnow
@@ -15,11 +16,13 @@ from shared.messaging.events import Event
 def on_unit_upserted(event: Event, *, uow: UnitOfWork) -> None:
     """A unit was added or changed: keep the directory copy current."""
     service.upsert_unit(uow=uow, data=event.data, at=event.occurred_at)
+    Lookups.forget(uow.session)
 
 
 def on_user_upserted(event: Event, *, uow: UnitOfWork) -> None:
     """A user was added or changed: keep the directory copy current."""
     service.upsert_recipient(uow=uow, data=event.data, at=event.occurred_at)
+    Lookups.forget(uow.session)
 
 
 def make_handlers(context: OutboundContext | None = None,

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from services.notifications import domain, repository, rules
+from services.notifications import domain, rules
 from services.notifications.domain import MessageText, Names
-from services.notifications.models import Delivery, Preference, Recipient, TaskState, Webhook
+from services.notifications.lookups import Lookups
+from services.notifications.models import Delivery, Preference, Recipient, TaskState
 from services.notifications.rendering import render_event
 from services.notifications.service import deliver, unit_names
 from services.notifications.settings import NotificationSettings
@@ -35,16 +34,17 @@ TASK_FIELDS = ("title", "assignee_unit_id", "lead_unit_id", "status", "effective
 
 def record_task_state(*, uow: UnitOfWork, data: dict[str, Any], at: datetime) -> TaskState:
     """Keep the local copy of a task current; an older event arriving late changes nothing."""
-    row = uow.session.get(TaskState, data["task_id"])
+    lookups = Lookups.of(uow.session)
+    row = lookups.task_state(data["task_id"])
     if row is None:
         row = TaskState(task_id=data["task_id"], updated_at=at,
                         **{name: data.get(name) for name in TASK_FIELDS})
         uow.session.add(row)
+        lookups.add_task_state(row)
     elif row.updated_at <= at:
         for name in TASK_FIELDS:
             setattr(row, name, data.get(name))
         row.updated_at = at
-    uow.session.flush()
     return row
 
 
@@ -56,24 +56,23 @@ def task_closed(session, task_id: uuid.UUID) -> bool:
 
 def who_is_told(session, event_type: str, data: dict[str, Any]) -> list[Recipient]:
     """The active users an event is for (see the service README's table)."""
+    active_recipients = Lookups.of(session).active_recipients
     if event_type == "report.returned":
-        found = repository.active_recipients(session, unit_id=data["unit_id"])
+        found = active_recipients(unit_id=data["unit_id"])
     elif event_type == "kpi.status_changed":
-        found = repository.active_recipients(session, roles=("head",))
+        found = active_recipients(roles=("head",))
     elif event_type == "task.escalated":
         if (data.get("escalation_level") or 1) >= 2 or data.get("lead_unit_id") is None:
-            found = repository.active_recipients(session, roles=("head",))
+            found = active_recipients(roles=("head",))
         else:
-            found = repository.active_recipients(session, unit_id=data["lead_unit_id"],
-                                                 roles=("coordinator",))
+            found = active_recipients(unit_id=data["lead_unit_id"], roles=("coordinator",))
     elif event_type == "task.status_changed":
-        found = repository.active_recipients(session, unit_id=data["assignee_unit_id"])
+        found = active_recipients(unit_id=data["assignee_unit_id"])
         if data.get("lead_unit_id") is not None:
-            found += repository.active_recipients(session, unit_id=data["lead_unit_id"],
-                                                  roles=("coordinator",))
+            found += active_recipients(unit_id=data["lead_unit_id"], roles=("coordinator",))
     else:  # task.created, task.updated, and the reminders
-        found = repository.active_recipients(session, unit_id=data["assignee_unit_id"],
-                                             roles=("reporter", "coordinator"))
+        found = active_recipients(unit_id=data["assignee_unit_id"],
+                                  roles=("reporter", "coordinator"))
     actor = data.get("actor_id")
     unique = {r.user_id: r for r in found if r.user_id != actor}
     return list(unique.values())
@@ -119,9 +118,21 @@ def _event_unit(event_type: str, data: dict[str, Any]) -> uuid.UUID | None:
     return data.get("assignee_unit_id")
 
 
+def prepare_batch(events: list[Event], *, uow: UnitOfWork) -> None:
+    """Before a batch's events are applied: read the local copies of their tasks at once."""
+    Lookups.of(uow.session).load_task_states(
+        event.data["task_id"] for event in events
+        if event.type.startswith("task.") and "task_id" in event.data)
+
+
 def plan_notifications(*, uow: UnitOfWork, event: Event, context: OutboundContext,
                        now: datetime) -> dict[str, int]:
-    """Make the inbox messages and the e-mail and webhook deliveries of one event."""
+    """Make the inbox messages and the e-mail and webhook deliveries of one event.
+
+    The event is new (the consumer's handled-event record says so, in this same transaction),
+    so nothing made from it exists yet: rows are added without looking for earlier copies,
+    and unique keys on (event, user) and (event, recipient, channel) would refuse one anyway.
+    """
     data, event_type = event.data, event.type
     if event_type.startswith("task."):
         state = record_task_state(uow=uow, data=data, at=event.occurred_at)
@@ -129,10 +140,9 @@ def plan_notifications(*, uow: UnitOfWork, event: Event, context: OutboundContex
             return {"inbox": 0, "email": 0, "webhook": 0}  # done or cancelled meanwhile
     session = uow.session
     unit_id = _event_unit(event_type, data)
-    unit = unit_names(repository.get_unit(session, unit_id))
+    unit = unit_names(Lookups.of(session).unit(unit_id))
     recipients = who_is_told(session, event_type, data)
-    prefs = {p.user_id: p for p in session.execute(select(Preference).where(
-        Preference.user_id.in_([r.user_id for r in recipients]))).scalars()}
+    prefs = Lookups.of(session).preferences(r.user_id for r in recipients)
     chosen = {r.user_id: rules.channels_for(event_type, getattr(prefs.get(r.user_id),
                                                                "channels", None))
               for r in recipients}
@@ -140,7 +150,7 @@ def plan_notifications(*, uow: UnitOfWork, event: Event, context: OutboundContex
                       base_url=context.base_url)
     inbox = deliver(uow=uow, event_id=event.id, event_type=event_type,
                     user_ids=[r.user_id for r in recipients if "inbox" in chosen[r.user_id]],
-                    text=text, at=event.occurred_at)
+                    text=text, at=event.occurred_at, known_new=True)
     emails = 0
     for recipient in recipients:
         if "email" not in chosen[recipient.user_id] or not recipient.email:
@@ -148,22 +158,12 @@ def plan_notifications(*, uow: UnitOfWork, event: Event, context: OutboundContex
         emails += _plan_email(uow, event, recipient, prefs.get(recipient.user_id), unit,
                               unit_id, context, now)
     hooks = _plan_webhooks(uow, event, unit_id, context, now)
-    uow.session.flush()
     return {"inbox": inbox, "email": emails, "webhook": hooks}
-
-
-def _exists(session, event_id: uuid.UUID, recipient: str, channel: str) -> bool:
-    return session.execute(select(Delivery.id).where(
-        Delivery.event_id == event_id, Delivery.recipient == recipient,
-        Delivery.channel == channel)).first() is not None
 
 
 def _plan_email(uow: UnitOfWork, event: Event, recipient: Recipient, pref: Preference | None,
                 unit: Names, unit_id: uuid.UUID | None, context: OutboundContext,
                 now: datetime) -> int:
-    key = str(recipient.user_id)
-    if _exists(uow.session, event.id, key, "email"):
-        return 0
     rendered = render_event(event.type, event.data, lang=recipient.language, unit=unit,
                             at=event.occurred_at, base_url=context.base_url)
     status, when = "pending", now
@@ -175,11 +175,11 @@ def _plan_email(uow: UnitOfWork, event: Event, recipient: Recipient, pref: Prefe
         else:
             when = rules.quiet_until(now, pref.quiet_start, pref.quiet_end)
     uow.session.add(Delivery(
-        id=uuid.uuid4(), event_id=event.id, event_type=event.type, recipient=key,
-        channel="email", user_id=recipient.user_id, unit_id=unit_id,
-        task_id=event.data.get("task_id"), address=recipient.email, subject=rendered.subject,
-        body=rendered.body, payload=None, status=status, attempts=0, next_attempt_at=when,
-        created_at=now))
+        id=uuid.uuid4(), event_id=event.id, event_type=event.type,
+        recipient=str(recipient.user_id), channel="email", user_id=recipient.user_id,
+        unit_id=unit_id, task_id=event.data.get("task_id"), address=recipient.email,
+        subject=rendered.subject, body=rendered.body, payload=None, status=status, attempts=0,
+        next_attempt_at=when, created_at=now))
     return 1
 
 
@@ -194,23 +194,19 @@ def webhook_payload(event: Event, delivery_id: uuid.UUID) -> dict[str, Any]:
 def _plan_webhooks(uow: UnitOfWork, event: Event, unit_id: uuid.UUID | None,
                    context: OutboundContext, now: datetime) -> int:
     units = concerned_units(event.type, event.data)
-    hooks = uow.session.execute(select(Webhook).where(Webhook.active.is_(True))).scalars()
     planned = 0
-    for hook in hooks:
+    for hook in Lookups.of(uow.session).active_webhooks():
         if event.type not in hook.event_types:
             continue
         if hook.unit_id is not None and hook.unit_id not in units:
             continue
-        key = f"webhook:{hook.id}"
-        if _exists(uow.session, event.id, key, "webhook"):
-            continue
         delivery_id = uuid.uuid4()
         uow.session.add(Delivery(
-            id=delivery_id, event_id=event.id, event_type=event.type, recipient=key,
-            channel="webhook", webhook_id=hook.id, unit_id=unit_id,
-            task_id=event.data.get("task_id"), address=hook.url, subject=event.type,
-            body="", payload=webhook_payload(event, delivery_id), status="pending", attempts=0,
-            next_attempt_at=now, created_at=now))
+            id=delivery_id, event_id=event.id, event_type=event.type,
+            recipient=f"webhook:{hook.id}", channel="webhook", webhook_id=hook.id,
+            unit_id=unit_id, task_id=event.data.get("task_id"), address=hook.url,
+            subject=event.type, body="", payload=webhook_payload(event, delivery_id),
+            status="pending", attempts=0, next_attempt_at=now, created_at=now))
         planned += 1
     return planned
 

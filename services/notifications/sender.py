@@ -19,7 +19,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Connection, and_, insert, literal, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from services.notifications import domain, rules
 from services.notifications.channels import SendError, SmtpChannel, build_email, post_webhook
@@ -54,6 +55,7 @@ class Sender:
                                 timeout=notify.smtp_timeout,
                                 log_only=notify.email_mode == "log")
         self.broker_url = settings.broker_url
+        self._marker: Connection | None = None  # PostgreSQL: kept open, autocommit
         self.on_sent: Callable[[Delivery], None] | None = None  # tests crash here
 
     def run_forever(self, stop: threading.Event) -> None:
@@ -65,23 +67,30 @@ class Sender:
                 log.exception("sender batch failed")
                 busy = 0
             if not busy:
+                self._close_marker()
                 stop.wait(self.notify.sender_poll_interval)
         self.smtp.close()
+        self._close_marker()
 
     def run_once(self) -> int:
         """Build due digests, then claim and send one batch; returns how many were handled."""
         self.requeue_if_asked()
         self.build_digests()
-        token, batch = self.claim()
+        token, batch, closed = self.claim()
         try:
             for delivery in batch:
-                self.send(delivery, token)
+                self.send(delivery, token, closed=closed)
         finally:
-            self.smtp.close()
+            if len(batch) < self.notify.sender_batch_size:  # caught up: do not hold it open
+                self.smtp.close()
         return len(batch)
 
-    def claim(self) -> tuple[uuid.UUID, list[Delivery]]:
-        """Take up to a batch of due deliveries (or expired claims) for this worker."""
+    def claim(self) -> tuple[uuid.UUID, list[Delivery], set[uuid.UUID]]:
+        """Take up to a batch of due deliveries (or expired claims) for this worker.
+
+        Also says which of their tasks were done or cancelled meanwhile (one query for the
+        batch), so that reminders about them are skipped instead of sent.
+        """
         now, token = self.clock(), uuid.uuid4()
         with self.db.uow() as uow:
             query = (select(Delivery).where(or_(
@@ -95,15 +104,19 @@ class Sender:
                 row.status, row.claim_token = "sending", token
                 row.lease_until = now + timedelta(seconds=self.notify.lease_seconds)
                 row.attempts += 1
+            closed = self._closed_tasks(uow, {r.task_id for r in rows if r.task_id and
+                                              r.event_type in rules.REMINDER_TYPES})
             uow.commit()
-        return token, rows
+        return token, rows, closed
 
-    def send(self, delivery: Delivery, token: uuid.UUID) -> None:
+    def send(self, delivery: Delivery, token: uuid.UUID, *,
+             closed: set[uuid.UUID] | None = None) -> None:
         """Send one claimed delivery and record the outcome (unless the claim was lost)."""
         started = self.clock()
         begun = time.monotonic()
         if delivery.task_id and delivery.event_type in rules.REMINDER_TYPES \
-                and self._task_closed(delivery.task_id):
+                and (delivery.task_id in closed if closed is not None
+                     else self._task_closed(delivery.task_id)):
             self._finish(delivery, token, status="skipped", error="task done or cancelled",
                          started=started, begun=begun, record=False)
             return
@@ -155,6 +168,13 @@ class Sender:
                 values["next_attempt_at"] = now + rules.backoff_delay(
                     delivery.attempts, base=self.notify.backoff_seconds,
                     limit=self.notify.backoff_max_seconds)
+        attempt = None if not record else {
+            "id": uuid.uuid4(), "delivery_id": delivery.id, "attempt": delivery.attempts,
+            "started_at": started, "duration_ms": int((time.monotonic() - begun) * 1000),
+            "status": "sent" if status == "sent" else "failed", "error": error}
+        if delivery.channel != "webhook" and not self.db.is_sqlite:
+            self._mark_at_once(delivery.id, token, values, attempt)
+            return
         with self.db.uow() as uow:
             changed = uow.session.execute(
                 update(Delivery).where(Delivery.id == delivery.id,
@@ -163,11 +183,8 @@ class Sender:
             if not changed:
                 log.warning("claim lost before mark", extra={"delivery_id": str(delivery.id)})
                 return
-            if record:
-                uow.session.add(DeliveryAttempt(
-                    id=uuid.uuid4(), delivery_id=delivery.id, attempt=delivery.attempts,
-                    started_at=started, duration_ms=int((time.monotonic() - begun) * 1000),
-                    status="sent" if status == "sent" else "failed", error=error))
+            if attempt is not None:
+                uow.session.add(DeliveryAttempt(**attempt))
             if delivery.channel == "webhook" and delivery.webhook_id and record \
                     and self._count_webhook_result(uow, delivery.webhook_id,
                                                    ok=status == "sent", now=now):
@@ -183,6 +200,38 @@ class Sender:
                     update(Delivery).where(Delivery.id == delivery.id)
                     .values(status="dead").execution_options(synchronize_session=False))
             uow.commit()
+
+    def _mark_at_once(self, delivery_id: uuid.UUID, token: uuid.UUID, values: dict,
+                      attempt: dict | None) -> None:
+        """PostgreSQL: the mark and its attempt row in one statement, one round trip.
+
+        The attempt row is written only if the claim still held (the update's RETURNING feeds
+        the insert), as the two-statement transaction on SQLite does.
+        """
+        marked = (update(Delivery).where(Delivery.id == delivery_id,
+                                         Delivery.claim_token == token)
+                  .values(**values).returning(Delivery.id))
+        if attempt is not None:
+            columns = DeliveryAttempt.__table__.c
+            cte = marked.cte("marked")
+            marked = insert(DeliveryAttempt).from_select(list(attempt), select(*(
+                cte.c.id if name == "delivery_id" else literal(value, columns[name].type)
+                for name, value in attempt.items())).select_from(cte))
+        if self._marker is None:
+            self._marker = self.db.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT")
+        try:
+            changed = self._marker.execute(marked).rowcount
+        except DBAPIError:
+            self._close_marker()
+            raise
+        if not changed:
+            log.warning("claim lost before mark", extra={"delivery_id": str(delivery_id)})
+
+    def _close_marker(self) -> None:
+        marker, self._marker = self._marker, None
+        if marker is not None:
+            marker.close()
 
     def _count_webhook_result(self, uow, webhook_id: uuid.UUID, *, ok: bool,
                               now: datetime) -> bool:

@@ -63,10 +63,16 @@ def unit_names(unit: Unit | None) -> Names:
 
 
 def deliver(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
-            user_ids: Iterable[uuid.UUID], text: MessageText, at: datetime) -> int:
-    """Put one message per user in their inboxes, never two for the same event and user."""
+            user_ids: Iterable[uuid.UUID], text: MessageText, at: datetime,
+            known_new: bool = False) -> int:
+    """Put one message per user in their inboxes, never two for the same event and user.
+
+    `known_new`: the caller knows no message of this event exists yet (the consumer's
+    handled-event record), so none is looked for and the rows are written at commit.
+    """
     wanted = list(dict.fromkeys(user_ids))
-    already = repository.users_with_message(uow.session, event_id=event_id, user_ids=wanted)
+    already = set() if known_new else repository.users_with_message(
+        uow.session, event_id=event_id, user_ids=wanted)
     fresh = [user_id for user_id in wanted if user_id not in already]
     uow.session.add_all(
         InboxMessage(id=uuid.uuid4(), user_id=user_id, event_id=event_id, event_type=event_type,
@@ -74,7 +80,8 @@ def deliver(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
                      body_en=text.body_en, link=text.link, created_at=at, read_at=None)
         for user_id in fresh
     )
-    uow.session.flush()
+    if not known_new:
+        uow.session.flush()
     return len(fresh)
 
 

@@ -21,6 +21,8 @@ class NotificationSettings:
       (NOTIFY_WEBHOOK_ALLOWLIST, e.g. "hooks.example.vn,203.0.113.0/24").
     - sender_batch_size / lease_seconds: deliveries claimed at once and how long a claim
       holds before another worker may take it over (the duplicate window).
+    - senders: sending threads per worker process, each with its own claims and SMTP
+      connection (NOTIFY_SENDERS); sending waits on the network, so two overlap well.
     - max_attempts / backoff_seconds / backoff_max_seconds: retries, waiting
       backoff_seconds * 2**(attempt-1), at most backoff_max_seconds.
     - webhook_disable_after: consecutive failed attempts after which a webhook is disabled.
@@ -30,6 +32,7 @@ class NotificationSettings:
     email_mode: str = "smtp"
     webhook_allowlist: tuple[str, ...] = ()
     sender_batch_size: int = 50
+    senders: int = 2
     sender_poll_interval: float = 1.0
     lease_seconds: int = 120
     max_attempts: int = 6
@@ -57,6 +60,7 @@ class NotificationSettings:
             email_mode=env.get("NOTIFY_EMAIL_MODE", "smtp"),
             webhook_allowlist=_split(env.get("NOTIFY_WEBHOOK_ALLOWLIST", "")),
             sender_batch_size=int(env.get("NOTIFY_SENDER_BATCH_SIZE", "50")),
+            senders=max(1, int(env.get("NOTIFY_SENDERS", "2"))),
             sender_poll_interval=float(env.get("NOTIFY_SENDER_POLL_INTERVAL", "1.0")),
             lease_seconds=int(env.get("NOTIFY_LEASE_SECONDS", "120")),
             max_attempts=int(env.get("NOTIFY_MAX_ATTEMPTS", "6")),

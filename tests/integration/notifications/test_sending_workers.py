@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from kombu import Connection
+from sqlalchemy import text
 
 from services.notifications.handlers import HANDLERS
 from services.notifications.models import Webhook, messaging
@@ -109,6 +110,19 @@ def test_a_thousand_reminders_with_two_workers_give_exactly_a_thousand_emails_an
     assert len(email_keys) == len(set(email_keys)) == 1000
     assert len(hook_keys) == len(set(hook_keys)) == 1000
     assert {r.envelope_to[0] for r in smtp.messages} == {"baocao.x@example.vn"}
+    db = Database(db_url)  # each send marked, with its one attempt row (one statement each)
+    try:
+        with db.engine.connect() as conn:
+            states = conn.execute(text("SELECT channel, status, count(*) FROM deliveries "
+                                       "GROUP BY channel, status")).all()
+            attempts = conn.execute(text(
+                "SELECT count(*), count(DISTINCT delivery_id) FROM delivery_attempts "
+                "WHERE status = 'sent'")).one()
+    finally:
+        db.dispose()
+    assert sorted(tuple(row) for row in states) == [("email", "sent", 1000),
+                                                    ("webhook", "sent", 1000)]
+    assert tuple(attempts) == (2000, 2000)
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_within_the_window(

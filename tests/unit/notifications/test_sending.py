@@ -254,7 +254,7 @@ def test_a_crashed_senders_claims_are_sent_after_the_lease_with_the_same_key(
         raise SystemExit("killed between send and mark")
 
     crashing.on_sent = crash
-    token, batch = crashing.claim()
+    token, batch, _closed = crashing.claim()
     with pytest.raises(SystemExit):
         crashing.send(batch[0], token)
     assert len(smtp.messages) == 1
