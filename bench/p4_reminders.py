@@ -36,7 +36,7 @@ REMINDERS = scaled(10_000, 1_000)
 TIMEOUT_S = scaled(900, 300)
 BUDGET_S = 300  # no second round when the first pair took longer than this
 EMAIL = "baocao.tphd@bench.example.vn"
-CONSUMERS = 2  # per worker process, as Celery's prefork ×2 on the other side
+CONSUMERS = 2  # one notifications worker process: 2 consumers (batches of 50), 2 senders
 
 
 @dataclass
@@ -194,8 +194,8 @@ def _row(engine, sql: str) -> tuple[int, int]:
 
 def run(*, ids: set[str] | None = None, rounds: int = 3) -> list[Comparison]:
     """Reminders/s end to end, ours against Celery, with lost and duplicated counts."""
-    ours, celery = (Series(f"scanner → relay → notifications ({CONSUMERS} consumers)",
-                           "reminders/s"),
+    ours, celery = (Series(f"scanner → relay → notifications (1 worker process, {CONSUMERS} "
+                           "consumers, 2 senders)", "reminders/s"),
                     Series("Celery (beat-like scan, acks_late, prefork ×2)", "reminders/s"))
     ours_tallies: list[Tally] = []
     celery_tallies: list[Tally] = []
