@@ -11,6 +11,7 @@ died) is sent again after the lease, with the same Message-ID / Idempotency-Key.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -19,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, insert, literal, or_, select, update
+from sqlalchemy import Connection, Executable, and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from services.notifications import domain, rules
@@ -40,6 +41,22 @@ from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 DIGEST_NAMESPACE = uuid.UUID("6f1c8f0e-5b7a-4d5e-9a57-0c3f2d1e9b10")
+
+
+@functools.cache
+def _mark_statement(columns: tuple[str, ...], attempt: tuple[str, ...]) -> Executable:
+    """The one-statement mark (and attempt row), built once per shape with bound values."""
+    marked = (update(Delivery).where(Delivery.id == bindparam("delivery_id"),
+                                     Delivery.claim_token == bindparam("token"))
+              .values({name: bindparam(f"set_{name}") for name in columns})
+              .returning(Delivery.id))
+    if not attempt:
+        return marked
+    types = DeliveryAttempt.__table__.c
+    cte = marked.cte("marked")
+    return insert(DeliveryAttempt).from_select(list(attempt), select(*(
+        cte.c.id if name == "delivery_id" else bindparam(f"attempt_{name}", type_=types[name].type)
+        for name in attempt)).select_from(cte))
 
 
 class Sender:
@@ -208,20 +225,15 @@ class Sender:
         The attempt row is written only if the claim still held (the update's RETURNING feeds
         the insert), as the two-statement transaction on SQLite does.
         """
-        marked = (update(Delivery).where(Delivery.id == delivery_id,
-                                         Delivery.claim_token == token)
-                  .values(**values).returning(Delivery.id))
-        if attempt is not None:
-            columns = DeliveryAttempt.__table__.c
-            cte = marked.cte("marked")
-            marked = insert(DeliveryAttempt).from_select(list(attempt), select(*(
-                cte.c.id if name == "delivery_id" else literal(value, columns[name].type)
-                for name, value in attempt.items())).select_from(cte))
+        statement = _mark_statement(tuple(values), tuple(attempt or ()))
+        params = {"delivery_id": delivery_id, "token": token,
+                  **{f"set_{name}": value for name, value in values.items()},
+                  **{f"attempt_{name}": value for name, value in (attempt or {}).items()}}
         if self._marker is None:
             self._marker = self.db.engine.connect().execution_options(
                 isolation_level="AUTOCOMMIT")
         try:
-            changed = self._marker.execute(marked).rowcount
+            changed = self._marker.execute(statement, params).rowcount
         except DBAPIError:
             self._close_marker()
             raise
