@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from services.kpi import repository, totals
@@ -25,8 +26,9 @@ from services.kpi.domain import (
     status_rule,
 )
 from services.kpi.models import Indicator, KpiStatusChange, KpiValue, Report, audit_log, outbox
-from shared.audit import jsonable, record_audit
+from shared.audit import jsonable
 from shared.db import UnitOfWork
+from shared.logging import get_correlation_id
 
 STORED_FIELDS = ("value", "numerator", "denominator", "expected", "target", "status",
                  "units_reported", "units_expected", "provisional")
@@ -71,7 +73,8 @@ class ScopeResult:
 
 def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str = CP_YEARLY,
                    unit_ids: Iterable[uuid.UUID] | None = None,
-                   count_submitted: bool = True) -> list[KpiValue]:
+                   count_submitted: bool = True, changed: Sequence[Report] | None = None,
+                   first_counted: bool = False) -> list[KpiValue]:
     """Recompute a year's indicators at province scope and for the given units.
 
     With `unit_ids=None` every unit scope of the year is recomputed (a full recompute); a
@@ -79,6 +82,11 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
     the province figures come from running totals that a change updates by its own
     difference (totals.py), so it costs the same with 12 units or 10,000; elsewhere they are
     summed here from every counted report.
+
+    A use case that holds the changed units' reports (loaded or written in this transaction,
+    locked by it) passes them as `changed`, so they are not read again; `first_counted` says
+    they were never counted before (their first submission is in this transaction), so
+    there is no previous counted version to look up.
     """
     session = uow.session
     # Locking the indicator rows serialises concurrent recomputes on PostgreSQL, so the one
@@ -90,14 +98,18 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
     unit_ids = None if unit_ids is None else list(unit_ids)
     # Every report for a full recompute, or to sum the province here; else only the changed
     # units' reports.
-    rows = repository.counted_report_values(session, form_code=form_code, year=year,
-                                            unit_ids=unit_ids if in_database else None)
+    if in_database and unit_ids is not None and changed is not None:
+        rows: list[Any] = [r for r in changed if r.version > 0]
+    else:
+        rows = repository.counted_report_values(session, form_code=form_code, year=year,
+                                                unit_ids=unit_ids if in_database else None)
     reports = counted(rows, count_submitted=count_submitted)
     expected_units = repository.count_expected_units(session, year)
     if in_database:
         province = _province_from_totals(session, specs, year, form_code=form_code, rows=rows,
                                          full=unit_ids is None, expected=expected_units,
-                                         count_submitted=count_submitted)
+                                         count_submitted=count_submitted,
+                                         first_counted=first_counted)
     else:
         province = _scope_of(specs, year, reports, expected=expected_units)
     if unit_ids is None:
@@ -122,11 +134,13 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
             # The reports behind a status change are read now: nothing is read in the batch.
             report_ids = got.report_ids() if computed["status"] != old_status else []
             changes.append((spec.code, scope, row, computed, report_ids))
-    rows = []
+    rows, audits = [], []
     with uow.batched():  # audit and outbox rows sent together; the values flush at the end
         for code, scope, row, computed, report_ids in changes:
             rows.append(_store(uow, row, computed, indicator_code=code, scope=scope,
-                               year=year, now=now, report_ids=report_ids))
+                               year=year, now=now, report_ids=report_ids, audits=audits))
+        if audits:  # one statement for every changed value's audit row
+            session.execute(insert(audit_log), audits)
     uow.session.flush()
     return rows
 
@@ -143,11 +157,12 @@ def _scope_of(specs: list[IndicatorSpec], year: int, reports: list[Counted], *,
 
 def _province_from_totals(session: Session, specs: list[IndicatorSpec], year: int, *,
                           form_code: str, rows: list[Any], full: bool, expected: int,
-                          count_submitted: bool) -> ScopeResult:
+                          count_submitted: bool, first_counted: bool = False) -> ScopeResult:
     """The province's results from the running totals, updated by the changed reports' `rows`
     (or made again from every report when `full`, or when they are not made yet)."""
     made = None if full else totals.apply_changes(session, form_code=form_code, year=year,
-                                                  specs=specs, rows=rows)
+                                                  specs=specs, rows=rows,
+                                                  first_counted=first_counted)
     if made is None:
         every = rows if full else repository.counted_report_values(
             session, form_code=form_code, year=year)
@@ -172,9 +187,19 @@ def _computed(result: KpiResult, *, reported: int, expected: int,
             "units_expected": expected, "provisional": provisional}
 
 
+def _audit_row(*, entity_id: uuid.UUID, before: dict[str, Any] | None, after: dict[str, Any],
+               now: datetime) -> dict[str, Any]:
+    """The audit row of a recomputed value, as shared.audit.record_audit writes one."""
+    return {"id": uuid.uuid4(), "occurred_at": now, "actor_id": None, "action": "recompute",
+            "entity": "kpi_value", "entity_id": str(entity_id), "before": before,
+            "after": after, "correlation_id": get_correlation_id()}
+
+
 def _store(uow: UnitOfWork, row: KpiValue | None, computed: dict[str, Any], *,
            indicator_code: str, scope: str, year: int, now: datetime,
-           report_ids: list[str]) -> KpiValue:
+           report_ids: list[str], audits: list[dict[str, Any]]) -> KpiValue:
+    """Write a scope's computed value if it changed: the row, its audit row (added to
+    `audits`, written together by the caller), the status change and its event."""
     before = None if row is None else {f: getattr(row, f) for f in STORED_FIELDS}
     if before == computed:
         return row
@@ -186,9 +211,8 @@ def _store(uow: UnitOfWork, row: KpiValue | None, computed: dict[str, Any], *,
         setattr(row, field, value)
     row.computed_at = now
     identity = {"indicator_code": indicator_code, "scope": scope, "year": year}
-    record_audit(uow.session, audit_log, actor_id=None, action="recompute", entity="kpi_value",
-                 entity_id=row.id, before=before and jsonable({**identity, **before}),
-                 after=jsonable({**identity, **computed}), now=now)
+    audits.append(_audit_row(entity_id=row.id, before=before and jsonable({**identity, **before}),
+                             after=jsonable({**identity, **computed}), now=now))
     if row.status != old_status:
         uow.session.add(KpiStatusChange(
             id=uuid.uuid4(), indicator_code=indicator_code, scope=scope, year=year,

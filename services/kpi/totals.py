@@ -88,10 +88,11 @@ def rebuild(session: Session, *, form_code: str, year: int, specs: list[Indicato
 
 
 def apply_changes(session: Session, *, form_code: str, year: int, specs: list[IndicatorSpec],
-                  rows: list[Any]) -> Totals | None:
+                  rows: list[Any], first_counted: bool = False) -> Totals | None:
     """Update the totals by the difference of the changed reports (`rows`, as
     repository.counted_report_values gives them); None when the totals are not made yet
-    (then rebuild() from every report)."""
+    (then rebuild() from every report). `first_counted`: the rows were never counted before
+    (first submitted in this transaction), so no previous counted version is looked up."""
     stored = session.execute(select(KpiTotal).where(
         KpiTotal.form_code == form_code, KpiTotal.year == year)).scalars()
     totals: Totals = {v: {} for v in VARIANTS}
@@ -101,7 +102,8 @@ def apply_changes(session: Session, *, form_code: str, year: int, specs: list[In
         return None
     ids: list[uuid.UUID] = [row.id for row in rows]
     old = {(c.report_id, c.count_submitted): c for c in session.execute(
-        select(KpiCounted).where(KpiCounted.report_id.in_(ids))).scalars()} if ids else {}
+        select(KpiCounted).where(KpiCounted.report_id.in_(ids))).scalars()
+           } if ids and not first_counted else {}
     for row in rows:
         for count_submitted in VARIANTS:
             values, provisional = _counted_version(row, count_submitted)

@@ -225,6 +225,23 @@ def test_every_successful_change_writes_one_audit_row_in_its_transaction(world):
         len(world.outbox("kpi.status_changed"))
 
 
+def test_create_with_submit_audits_the_draft_then_the_submission_like_two_steps(world):
+    report = world.create("D1", submit=True).json
+    with world.db.engine.connect() as conn:
+        rows = {row.action: row for row in conn.execute(audit_log.select().where(
+            audit_log.c.entity == "report", audit_log.c.entity_id == report["id"]))}
+    assert set(rows) == {"create", "submit"}
+    assert rows["create"].before is None
+    assert rows["create"].after == rows["submit"].before
+    assert (rows["create"].after["status"], rows["create"].after["version"]) == ("draft", 0)
+    assert rows["create"].after["submitted_at"] is None
+    assert (rows["submit"].after["status"], rows["submit"].after["version"]) == ("submitted", 1)
+    assert rows["submit"].after["submitted_at"].startswith("2019-12-10T03:00")
+    with world.db.engine.connect() as conn:  # one row, written already submitted
+        stored = conn.execute(Report.__table__.select()).one()
+    assert (stored.status, stored.version, stored.late) == ("submitted", 1, False)
+
+
 def test_submit_takes_no_fields_so_a_status_in_its_body_is_422(world):
     draft = world.create("D1").json
     url = f"{API}/reports/{draft['id']}/submit"
