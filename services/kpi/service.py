@@ -112,18 +112,20 @@ def create_report(*, uow: UnitOfWork, principal: Principal, year: int, values: d
                     facilities=facilities or None,
                     created_by=principal.user_id, created_at=now, updated_at=now)
     draft = _snapshot(report)
-    if submit:  # written once, already submitted; the audit still shows both steps
-        _mark_submitted(report, actor_id=principal.user_id, now=now, config=config)
     uow.session.add(report)
+    if submit:  # written once, already submitted; the audit still shows both steps
+        _mark_submitted(uow, report, actor_id=principal.user_id, now=now, config=config)
     try:
         uow.session.flush()
     except IntegrityError as exc:  # the unit's report of that form and year exists already
         raise ApiError(409, "kpi_duplicate_report", form=form_code, year=year) from exc
-    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="create",
-                 entity="report", entity_id=report.id, before=None, after=draft, now=now)
+    with uow.batched():  # the audit rows and the event in one round trip
+        record_audit(uow.session, audit_log, actor_id=principal.user_id, action="create",
+                     entity="report", entity_id=report.id, before=None, after=draft, now=now)
+        if submit:
+            _announce_submission(uow, report, before=draft, actor_id=principal.user_id, now=now)
     if submit:
-        _record_submission(uow, report, before=draft, actor_id=principal.user_id, now=now,
-                           config=config)
+        _recompute_for(uow, report, now=now, config=config)
     return report
 
 
@@ -234,13 +236,15 @@ def _record_step(uow: UnitOfWork, report: Report, *, before: dict[str, Any],
 def _submit(uow: UnitOfWork, report: Report, *, actor_id: uuid.UUID | None,
             now: datetime, config: KpiSettings = DEFAULT_SETTINGS) -> None:
     before = _snapshot(report)
-    _mark_submitted(report, actor_id=actor_id, now=now, config=config)
-    _record_submission(uow, report, before=before, actor_id=actor_id, now=now, config=config)
+    _mark_submitted(uow, report, actor_id=actor_id, now=now, config=config)
+    with uow.batched():  # the report and its version are flushed first, then one round trip
+        _announce_submission(uow, report, before=before, actor_id=actor_id, now=now)
+    _recompute_for(uow, report, now=now, config=config)
 
 
-def _mark_submitted(report: Report, *, actor_id: uuid.UUID | None, now: datetime,
-                    config: KpiSettings) -> None:
-    """The report's own fields after a submission (a new version)."""
+def _mark_submitted(uow: UnitOfWork, report: Report, *, actor_id: uuid.UUID | None,
+                    now: datetime, config: KpiSettings) -> None:
+    """The report's fields after a submission (a new version), and the kept version's row."""
     report.status = "submitted"
     report.version += 1
     # Lateness is the first submission's: a report sent on time and returned for a fix stays
@@ -249,25 +253,28 @@ def _mark_submitted(report: Report, *, actor_id: uuid.UUID | None, now: datetime
     report.submitted_at = now
     report.submitted_by = actor_id
     report.updated_at = now
-
-
-def _record_submission(uow: UnitOfWork, report: Report, *, before: dict[str, Any],
-                       actor_id: uuid.UUID | None, now: datetime,
-                       config: KpiSettings) -> None:
-    """What follows a submission: the kept version, the audit row, `report.submitted`, KPIs."""
     uow.session.add(ReportVersion(id=uuid.uuid4(), report_id=report.id, version=report.version,
                                   status=report.status, values=dict(report.values),
                                   actor_id=actor_id, created_at=now, reason=None))
-    uow.session.flush()
-    with uow.batched():  # the audit row and the event in one round trip
-        record_audit(uow.session, audit_log, actor_id=actor_id, action="submit",
-                     entity="report", entity_id=report.id, before=before,
-                     after=_snapshot(report), now=now)
-        outbox.add(uow.session, "report.submitted",
-                   report_event_data(report, actor_id=actor_id), now=now)
+
+
+def _announce_submission(uow: UnitOfWork, report: Report, *, before: dict[str, Any],
+                         actor_id: uuid.UUID | None, now: datetime) -> None:
+    """The submission's audit row and its `report.submitted` event."""
+    record_audit(uow.session, audit_log, actor_id=actor_id, action="submit", entity="report",
+                 entity_id=report.id, before=before, after=_snapshot(report), now=now)
+    outbox.add(uow.session, "report.submitted", report_event_data(report, actor_id=actor_id),
+               now=now)
+
+
+def _recompute_for(uow: UnitOfWork, report: Report, *, now: datetime,
+                   config: KpiSettings) -> None:
+    """The KPIs of the report's form and year after its submission (its first, if version 1:
+    never counted before)."""
     recompute_kpis(uow=uow, form_code=report.form_code, year=report.year,
-                   unit_ids=[report.unit_id], now=now, count_submitted=config.count_submitted,
-                   changed=[report], first_counted=report.version == 1)
+                   unit_ids=[report.unit_id], now=now,
+                   count_submitted=config.count_submitted, changed=[report],
+                   first_counted=report.version == 1)
 
 
 def list_reports(*, uow: UnitOfWork, principal: Principal, year: int | None = None,
