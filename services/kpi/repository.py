@@ -7,14 +7,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.kpi.domain import (
     DATA_PERIOD_END,
     PROVINCE,
     REPORTING_KINDS,
-    expected_to_report,
 )
 from services.kpi.models import Indicator, KpiValue, Report, TaskCopy, Unit
 from services.kpi.settings import KpiSettings
@@ -26,17 +25,23 @@ def get_unit(session: Session, unit_id: uuid.UUID) -> Unit | None:
     return session.get(Unit, unit_id)
 
 
+def _expected_in(year: int) -> tuple[ColumnElement[bool], ...]:
+    """domain.expected_to_report as SQL: a reporting kind, existing on the data period's last
+    day."""
+    day = date(year, *DATA_PERIOD_END)
+    return (Unit.kind.in_(REPORTING_KINDS),
+            or_(Unit.valid_from.is_(None), Unit.valid_from <= day),
+            or_(Unit.valid_to.is_(None), Unit.valid_to >= day))
+
+
 def count_expected_units(session: Session, year: int) -> int:
     """How many units are expected to report for the year (see domain.expected_to_report).
 
     Counted by the database (one row back, whatever the number of units), with the same rule
     as expected_to_report: a reporting kind, existing on the data period's last day.
     """
-    day = date(year, *DATA_PERIOD_END)
     return session.execute(select(func.count()).select_from(Unit).where(
-        Unit.kind.in_(REPORTING_KINDS),
-        or_(Unit.valid_from.is_(None), Unit.valid_from <= day),
-        or_(Unit.valid_to.is_(None), Unit.valid_to >= day))).scalar_one()
+        *_expected_in(year))).scalar_one()
 
 
 def list_indicators(session: Session, *, lock: bool = False) -> list[Indicator]:
@@ -128,15 +133,23 @@ def list_kpi_values(session: Session, *, year: int, scope: str | None = None,
     return {(row.indicator_code, row.scope): row for row in session.execute(query).scalars()}
 
 
-def province_values_of_years(session: Session, *, years: list[int]
-                             ) -> dict[int, dict[tuple[str, str], KpiValue]]:
-    """The stored province values of several years in one query, by year then (code, scope)."""
-    by_year: dict[int, dict[tuple[str, str], KpiValue]] = {y: {} for y in years}
-    rows = session.execute(select(KpiValue).where(KpiValue.year.in_(years),
-                                                  KpiValue.scope == PROVINCE)).scalars()
+def summary_values(session: Session, *, year: int, years: list[int]
+                   ) -> dict[int, dict[tuple[str, str], Any]]:
+    """In one query, as plain rows: the stored province values of several years (a trend)
+    and every scope's values of `year`, by year then (code, scope)."""
+    by_year: dict[int, dict[tuple[str, str], Any]] = {y: {} for y in {*years, year}}
+    rows = session.execute(select(*SUMMARY_VALUE_COLUMNS).where(or_(
+        and_(KpiValue.year.in_(years), KpiValue.scope == PROVINCE), KpiValue.year == year)))
     for row in rows:
         by_year[row.year][(row.indicator_code, row.scope)] = row
     return by_year
+
+
+SUMMARY_VALUE_COLUMNS = (KpiValue.indicator_code, KpiValue.scope, KpiValue.year,
+                         KpiValue.value, KpiValue.numerator, KpiValue.denominator,
+                         KpiValue.expected, KpiValue.target, KpiValue.status,
+                         KpiValue.units_reported, KpiValue.units_expected,
+                         KpiValue.provisional)
 
 
 def list_units(session: Session) -> list[Unit]:
@@ -144,10 +157,11 @@ def list_units(session: Session) -> list[Unit]:
     return list(session.execute(select(Unit).order_by(Unit.code)).scalars())
 
 
-def expected_units(session: Session, year: int) -> list[Unit]:
-    """The units expected to report for the year, by code."""
-    return [u for u in list_units(session) if expected_to_report(
-        kind=u.kind, valid_from=u.valid_from, valid_to=u.valid_to, year=year)]
+def expected_units(session: Session, year: int) -> list[Any]:
+    """The units expected to report for the year, by code: id, code and names (plain rows)."""
+    return list(session.execute(
+        select(Unit.unit_id, Unit.code, Unit.name_vi, Unit.name_en)
+        .where(*_expected_in(year)).order_by(Unit.code)))
 
 
 CLOSED_TASK_STATUSES = ("done", "cancelled")
@@ -155,20 +169,22 @@ CLOSED_TASK_STATUSES = ("done", "cancelled")
 
 def overdue_tasks_by_kpi(session: Session, *, today: date) -> dict[str, int]:
     """How many open tasks are past their effective deadline, per KPI code they serve."""
-    rows = session.execute(select(TaskCopy).where(
+    kpi_codes = session.execute(select(TaskCopy.kpi_codes).where(
         TaskCopy.status.not_in(CLOSED_TASK_STATUSES),
         TaskCopy.effective_deadline < today)).scalars()
     counts: dict[str, int] = {}
-    for task in rows:
-        for code in task.kpi_codes:
+    for codes in kpi_codes:
+        for code in codes:
             counts[code] = counts.get(code, 0) + 1
     return counts
 
 
-def reports_of_year(session: Session, *, form_code: str, year: int) -> list[Report]:
-    """Every report of a form and year, whatever its status."""
-    return list(session.execute(select(Report).where(
-        Report.form_code == form_code, Report.year == year)).scalars())
+def reports_of_year(session: Session, *, form_code: str, year: int) -> list[Any]:
+    """Every report of a form and year, whatever its status, as plain rows of what the
+    summary shows and what decides whether it counts (not its values)."""
+    return list(session.execute(select(
+        Report.id, Report.unit_id, Report.status, Report.version, Report.late,
+        Report.approved_values).where(Report.form_code == form_code, Report.year == year)))
 
 
 def years_with_values(session: Session) -> list[int]:
