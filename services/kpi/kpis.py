@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from services.kpi import repository, totals
@@ -32,6 +32,7 @@ from shared.logging import get_correlation_id
 
 STORED_FIELDS = ("value", "numerator", "denominator", "expected", "target", "status",
                  "units_reported", "units_expected", "provisional")
+WRITTEN_FIELDS = (*STORED_FIELDS, "computed_at")
 
 
 def spec_of(indicator: Indicator) -> IndicatorSpec:
@@ -74,7 +75,7 @@ class ScopeResult:
 def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str = CP_YEARLY,
                    unit_ids: Iterable[uuid.UUID] | None = None,
                    count_submitted: bool = True, changed: Sequence[Report] | None = None,
-                   first_counted: bool = False) -> list[KpiValue]:
+                   first_counted: bool = False) -> None:
     """Recompute a year's indicators at province scope and for the given units.
 
     With `unit_ids=None` every unit scope of the year is recomputed (a full recompute); a
@@ -113,11 +114,11 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
     else:
         province = _scope_of(specs, year, reports, expected=expected_units)
     if unit_ids is None:
-        stored = repository.list_kpi_values(session, year=year)
+        stored = repository.stored_values(session, year=year)
         wanted = {str(r.unit_id) for r in reports} | {s for _, s in stored if s != PROVINCE}
     else:  # only the rows it touches: not every unit's stored values
         wanted = {str(u) for u in unit_ids}
-        stored = repository.list_kpi_values(session, year=year, scopes=[PROVINCE, *wanted])
+        stored = repository.stored_values(session, year=year, scopes=[PROVINCE, *wanted])
     by_unit: dict[str, list[Counted]] = {}
     for r in reports:
         by_unit.setdefault(str(r.unit_id), []).append(r)
@@ -134,15 +135,13 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
             # The reports behind a status change are read now: nothing is read in the batch.
             report_ids = got.report_ids() if computed["status"] != old_status else []
             changes.append((spec.code, scope, row, computed, report_ids))
-    rows, audits = [], []
-    with uow.batched():  # audit and outbox rows sent together; the values flush at the end
-        for code, scope, row, computed, report_ids in changes:
-            rows.append(_store(uow, row, computed, indicator_code=code, scope=scope,
-                               year=year, now=now, report_ids=report_ids, audits=audits))
-        if audits:  # one statement for every changed value's audit row
-            session.execute(insert(audit_log), audits)
-    uow.session.flush()
-    return rows
+    writes = _Writes()
+    for code, scope, row, computed, report_ids in changes:
+        _store(writes, row, computed, indicator_code=code, scope=scope, year=year, now=now,
+               report_ids=report_ids)
+    with uow.batched():  # every write of the changed values in one round trip
+        writes.send(session, now=now)
+    _forget_loaded_values(session)
 
 
 def _scope_of(specs: list[IndicatorSpec], year: int, reports: list[Counted], *,
@@ -195,35 +194,73 @@ def _audit_row(*, entity_id: uuid.UUID, before: dict[str, Any] | None, after: di
             "after": after, "correlation_id": get_correlation_id()}
 
 
-def _store(uow: UnitOfWork, row: KpiValue | None, computed: dict[str, Any], *,
-           indicator_code: str, scope: str, year: int, now: datetime,
-           report_ids: list[str], audits: list[dict[str, Any]]) -> KpiValue:
-    """Write a scope's computed value if it changed: the row, its audit row (added to
-    `audits`, written together by the caller), the status change and its event."""
+@dataclass
+class _Writes:
+    """The rows a recompute writes, sent together (plain statements, no ORM flush)."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    status_changes: list[dict[str, Any]] = field(default_factory=list)
+    audits: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def send(self, session: Session, *, now: datetime) -> None:
+        """Execute every write; inside uow.batched() they share one round trip."""
+        table = KpiValue.__table__
+        if self.inserts:
+            session.execute(insert(table), self.inserts)
+        if self.updates:
+            session.execute(update(table).where(table.c.id == bindparam("value_id"))
+                            .values({f: bindparam(f"new_{f}") for f in WRITTEN_FIELDS}),
+                            self.updates)
+        if self.status_changes:
+            session.execute(insert(KpiStatusChange.__table__), self.status_changes)
+        if self.audits:
+            session.execute(insert(audit_log), self.audits)
+        for data in self.events:
+            outbox.add(session, "kpi.status_changed", data, now=now)
+
+
+def _forget_loaded_values(session: Session) -> None:
+    """Expire KpiValue objects this session loaded before: the rows were written without the
+    ORM, so a later read in the same unit of work must not see the old attributes."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, KpiValue):
+            session.expire(obj)
+
+
+def _store(writes: _Writes, row: Any, computed: dict[str, Any], *, indicator_code: str,
+           scope: str, year: int, now: datetime, report_ids: list[str]) -> None:
+    """Stage a scope's computed value if it changed: the row, its audit row, the status
+    change and (province) its event."""
     before = None if row is None else {f: getattr(row, f) for f in STORED_FIELDS}
     if before == computed:
-        return row
+        return
     old_status = "no_data" if row is None else row.status
     if row is None:
-        row = KpiValue(id=uuid.uuid4(), indicator_code=indicator_code, scope=scope, year=year)
-        uow.session.add(row)
-    for field, value in computed.items():
-        setattr(row, field, value)
-    row.computed_at = now
+        value_id = uuid.uuid4()
+        writes.inserts.append({"id": value_id, "indicator_code": indicator_code,
+                               "scope": scope, "year": year, **computed, "computed_at": now})
+    else:
+        value_id = row.id
+        writes.updates.append({"value_id": value_id, "new_computed_at": now,
+                               **{f"new_{f}": v for f, v in computed.items()}})
     identity = {"indicator_code": indicator_code, "scope": scope, "year": year}
-    audits.append(_audit_row(entity_id=row.id, before=before and jsonable({**identity, **before}),
-                             after=jsonable({**identity, **computed}), now=now))
-    if row.status != old_status:
-        uow.session.add(KpiStatusChange(
-            id=uuid.uuid4(), indicator_code=indicator_code, scope=scope, year=year,
-            old_status=old_status, new_status=row.status, value=row.value,
-            expected=row.expected, report_ids=report_ids, changed_at=now))
-    if scope == PROVINCE and row.status != old_status:
-        outbox.add(uow.session, "kpi.status_changed", {
+    writes.audits.append(_audit_row(
+        entity_id=value_id, before=before and jsonable({**identity, **before}),
+        after=jsonable({**identity, **computed}), now=now))
+    new_status = computed["status"]
+    if new_status == old_status:
+        return
+    writes.status_changes.append({
+        "id": uuid.uuid4(), "indicator_code": indicator_code, "scope": scope, "year": year,
+        "old_status": old_status, "new_status": new_status, "value": computed["value"],
+        "expected": computed["expected"], "report_ids": report_ids, "changed_at": now})
+    if scope == PROVINCE:
+        writes.events.append({
             "indicator_code": indicator_code, "unit_id": None, "year": year,
-            "old_status": old_status, "new_status": row.status, "value": row.value,
-            "target": row.target, "expected": row.expected}, now=now)
-    return row
+            "old_status": old_status, "new_status": new_status, "value": computed["value"],
+            "target": computed["target"], "expected": computed["expected"]})
 
 
 def list_kpis(*, uow: UnitOfWork, year: int) -> list[dict[str, Any]]:

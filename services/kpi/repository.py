@@ -133,6 +133,16 @@ def list_kpi_values(session: Session, *, year: int, scope: str | None = None,
     return {(row.indicator_code, row.scope): row for row in session.execute(query).scalars()}
 
 
+def stored_values(session: Session, *, year: int, scopes: Iterable[str] | None = None
+                  ) -> dict[tuple[str, str], Any]:
+    """The stored values of a year (of some scopes, if given) as plain rows with their id, by
+    (code, scope): what a recompute compares its results with."""
+    query = select(KpiValue.id, *SUMMARY_VALUE_COLUMNS).where(KpiValue.year == year)
+    if scopes is not None:
+        query = query.where(KpiValue.scope.in_(list(scopes)))
+    return {(row.indicator_code, row.scope): row for row in session.execute(query)}
+
+
 def summary_values(session: Session, *, year: int, years: list[int]
                    ) -> dict[int, dict[tuple[str, str], Any]]:
     """In one query, as plain rows: the stored province values of several years (a trend)
