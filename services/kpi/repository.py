@@ -91,13 +91,15 @@ def get_visible_report(session: Session, principal: Principal, report_id: uuid.U
 
 
 def counted_reports(session: Session, *, form_code: str, year: int,
-                    unit_id: uuid.UUID | None = None) -> list[Report]:
-    """The reports of a year (of one unit if given) that may count: all but never-sent drafts."""
-    query = select(Report).where(Report.form_code == form_code, Report.year == year,
-                                 Report.version > 0)
+                    unit_id: uuid.UUID | None = None) -> list[Any]:
+    """The reports of a year (of one unit if given) that may count: all but never-sent drafts,
+    by unit, as plain rows of what counted() and the explanation read."""
+    query = (select(Report.id, Report.unit_id, Report.status, Report.version, Report.late,
+                    Report.values, Report.approved_values)
+             .where(Report.form_code == form_code, Report.year == year, Report.version > 0))
     if unit_id is not None:
         query = query.where(Report.unit_id == unit_id)
-    return list(session.execute(query.order_by(Report.unit_id)).scalars())
+    return list(session.execute(query.order_by(Report.unit_id)))
 
 
 def counted_report_values(session: Session, *, form_code: str, year: int,
