@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.kpi.domain import (
@@ -25,13 +25,20 @@ def get_unit(session: Session, unit_id: uuid.UUID) -> Unit | None:
     return session.get(Unit, unit_id)
 
 
-def _expected_in(year: int) -> tuple[ColumnElement[bool], ...]:
-    """domain.expected_to_report as SQL: a reporting kind, existing on the data period's last
-    day."""
-    day = date(year, *DATA_PERIOD_END)
-    return (Unit.kind.in_(REPORTING_KINDS),
-            or_(Unit.valid_from.is_(None), Unit.valid_from <= day),
-            or_(Unit.valid_to.is_(None), Unit.valid_to >= day))
+# Statements read on every request are built once, with parameters: building a select's
+# expressions costs more Python than running the (cached) compiled statement.
+_DAY = bindparam("day")
+EXPECTED = (Unit.kind.in_(REPORTING_KINDS),  # domain.expected_to_report as SQL
+            or_(Unit.valid_from.is_(None), Unit.valid_from <= _DAY),
+            or_(Unit.valid_to.is_(None), Unit.valid_to >= _DAY))
+_COUNT_EXPECTED = select(func.count()).select_from(Unit).where(*EXPECTED)
+_EXPECTED_UNITS = (select(Unit.unit_id, Unit.code, Unit.name_vi, Unit.name_en)
+                   .where(*EXPECTED).order_by(Unit.code))
+
+
+def _expected_day(year: int) -> dict[str, date]:
+    """The parameter of EXPECTED: a reporting kind, existing on the data period's last day."""
+    return {"day": date(year, *DATA_PERIOD_END)}
 
 
 def count_expected_units(session: Session, year: int) -> int:
@@ -40,8 +47,7 @@ def count_expected_units(session: Session, year: int) -> int:
     Counted by the database (one row back, whatever the number of units), with the same rule
     as expected_to_report: a reporting kind, existing on the data period's last day.
     """
-    return session.execute(select(func.count()).select_from(Unit).where(
-        *_expected_in(year))).scalar_one()
+    return session.execute(_COUNT_EXPECTED, _expected_day(year)).scalar_one()
 
 
 def list_indicators(session: Session, *, lock: bool = False) -> list[Indicator]:
@@ -150,9 +156,7 @@ def summary_values(session: Session, *, year: int, years: list[int]
     """In one query, as plain rows: the stored province values of several years (a trend)
     and every scope's values of `year`, by year then (code, scope)."""
     by_year: dict[int, dict[tuple[str, str], Any]] = {y: {} for y in {*years, year}}
-    rows = session.execute(select(*SUMMARY_VALUE_COLUMNS).where(or_(
-        and_(KpiValue.year.in_(years), KpiValue.scope == PROVINCE), KpiValue.year == year)))
-    for row in rows:
+    for row in session.execute(_SUMMARY_VALUES, {"years": years, "year": year}):
         by_year[row.year][(row.indicator_code, row.scope)] = row
     return by_year
 
@@ -162,6 +166,9 @@ SUMMARY_VALUE_COLUMNS = (KpiValue.indicator_code, KpiValue.scope, KpiValue.year,
                          KpiValue.expected, KpiValue.target, KpiValue.status,
                          KpiValue.units_reported, KpiValue.units_expected,
                          KpiValue.provisional)
+_SUMMARY_VALUES = select(*SUMMARY_VALUE_COLUMNS).where(or_(
+    and_(KpiValue.year.in_(bindparam("years", expanding=True)), KpiValue.scope == PROVINCE),
+    KpiValue.year == bindparam("year")))
 
 
 def list_units(session: Session) -> list[Unit]:
@@ -171,19 +178,17 @@ def list_units(session: Session) -> list[Unit]:
 
 def expected_units(session: Session, year: int) -> list[Any]:
     """The units expected to report for the year, by code: id, code and names (plain rows)."""
-    return list(session.execute(
-        select(Unit.unit_id, Unit.code, Unit.name_vi, Unit.name_en)
-        .where(*_expected_in(year)).order_by(Unit.code)))
+    return list(session.execute(_EXPECTED_UNITS, _expected_day(year)))
 
 
 CLOSED_TASK_STATUSES = ("done", "cancelled")
+_OVERDUE_KPI_CODES = select(TaskCopy.kpi_codes).where(
+    TaskCopy.status.not_in(CLOSED_TASK_STATUSES), TaskCopy.effective_deadline < bindparam("today"))
 
 
 def overdue_tasks_by_kpi(session: Session, *, today: date) -> dict[str, int]:
     """How many open tasks are past their effective deadline, per KPI code they serve."""
-    kpi_codes = session.execute(select(TaskCopy.kpi_codes).where(
-        TaskCopy.status.not_in(CLOSED_TASK_STATUSES),
-        TaskCopy.effective_deadline < today)).scalars()
+    kpi_codes = session.execute(_OVERDUE_KPI_CODES, {"today": today}).scalars()
     counts: dict[str, int] = {}
     for codes in kpi_codes:
         for code in codes:
@@ -194,9 +199,12 @@ def overdue_tasks_by_kpi(session: Session, *, today: date) -> dict[str, int]:
 def reports_of_year(session: Session, *, form_code: str, year: int) -> list[Any]:
     """Every report of a form and year, whatever its status, as plain rows of what the
     summary shows and what decides whether it counts (not its values)."""
-    return list(session.execute(select(
-        Report.id, Report.unit_id, Report.status, Report.version, Report.late,
-        Report.approved_values).where(Report.form_code == form_code, Report.year == year)))
+    return list(session.execute(_REPORTS_OF_YEAR, {"form_code": form_code, "year": year}))
+
+
+_REPORTS_OF_YEAR = select(Report.id, Report.unit_id, Report.status, Report.version, Report.late,
+                          Report.approved_values).where(Report.form_code == bindparam("form_code"),
+                                                        Report.year == bindparam("year"))
 
 
 def years_with_values(session: Session) -> list[int]:
