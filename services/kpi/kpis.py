@@ -106,10 +106,11 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
                                                 unit_ids=unit_ids if in_database else None)
     reports = counted(rows, count_submitted=count_submitted)
     expected_units = repository.count_expected_units(session, year)
+    writes = _Writes()
     if in_database:
         province = _province_from_totals(session, specs, year, form_code=form_code, rows=rows,
                                          full=unit_ids is None, expected=expected_units,
-                                         count_submitted=count_submitted,
+                                         count_submitted=count_submitted, writes=writes,
                                          first_counted=first_counted)
     else:
         province = _scope_of(specs, year, reports, expected=expected_units)
@@ -135,7 +136,6 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
             # The reports behind a status change are read now: nothing is read in the batch.
             report_ids = got.report_ids() if computed["status"] != old_status else []
             changes.append((spec.code, scope, row, computed, report_ids))
-    writes = _Writes()
     for code, scope, row, computed, report_ids in changes:
         _store(writes, row, computed, indicator_code=code, scope=scope, year=year, now=now,
                report_ids=report_ids)
@@ -156,16 +156,21 @@ def _scope_of(specs: list[IndicatorSpec], year: int, reports: list[Counted], *,
 
 def _province_from_totals(session: Session, specs: list[IndicatorSpec], year: int, *,
                           form_code: str, rows: list[Any], full: bool, expected: int,
-                          count_submitted: bool, first_counted: bool = False) -> ScopeResult:
+                          count_submitted: bool, writes: _Writes,
+                          first_counted: bool = False) -> ScopeResult:
     """The province's results from the running totals, updated by the changed reports' `rows`
-    (or made again from every report when `full`, or when they are not made yet)."""
-    made = None if full else totals.apply_changes(session, form_code=form_code, year=year,
-                                                  specs=specs, rows=rows,
-                                                  first_counted=first_counted)
-    if made is None:
+    (their new sums written with `writes`), or made again from every report when `full`, or
+    when they are not made yet."""
+    applied = None if full else totals.apply_changes(session, form_code=form_code, year=year,
+                                                     specs=specs, rows=rows,
+                                                     first_counted=first_counted)
+    if applied is None:
         every = rows if full else repository.counted_report_values(
             session, form_code=form_code, year=year)
         made = totals.rebuild(session, form_code=form_code, year=year, specs=specs, rows=every)
+    else:
+        made, updates = applied
+        writes.sums = updates
     got = totals.province_sums(made[count_submitted], specs)
     results = {}
     for spec in specs:
@@ -203,10 +208,13 @@ class _Writes:
     status_changes: list[dict[str, Any]] = field(default_factory=list)
     audits: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    sums: totals.TotalUpdates | None = None  # the province's new running sums
 
     def send(self, session: Session, *, now: datetime) -> None:
         """Execute every write; inside uow.batched() they share one round trip."""
         table = KpiValue.__table__
+        if self.sums is not None and self.sums.totals:
+            self.sums.send(session)
         if self.inserts:
             session.execute(insert(table), self.inserts)
         if self.updates:
