@@ -49,7 +49,7 @@ class ReportCollection(MethodView):
     @reports_blp.response(200, ReportOut(many=True))
     def get(self, query):
         """Reports the caller may see, filtered; X-Total-Count tells the full count."""
-        with current_db().uow() as uow:
+        with current_db().reader() as uow:
             reports, total = service.list_reports(uow=uow, principal=current_principal(),
                                                   config=kpi_settings(), **query)
             return [service.report_view(r) for r in reports], 200, {"X-Total-Count": total}
@@ -118,7 +118,7 @@ class ReportItem(MethodView):
     @reports_blp.response(200, ReportOut)
     def get(self, report_id: uuid.UUID):
         """One report the caller may see."""
-        with current_db().uow() as uow:
+        with current_db().reader() as uow:
             report = service.get_report(uow=uow, principal=current_principal(),
                                         report_id=report_id, config=kpi_settings())
             return service.report_view(report)
@@ -139,7 +139,7 @@ class ReportItem(MethodView):
 @reports_blp.response(200, ReportVersionOut(many=True))
 def list_versions(report_id: uuid.UUID):
     """Every kept version of a report: each submission, approval and return."""
-    with current_db().uow() as uow:
+    with current_db().reader() as uow:
         versions = service.list_versions(uow=uow, principal=current_principal(),
                                          report_id=report_id, config=kpi_settings())
         return [service.version_view(v) for v in versions]
@@ -190,7 +190,7 @@ def return_report(body, report_id: uuid.UUID):
 def list_kpis(query):
     """Each indicator's province value for a year against its target and trajectory."""
     current_principal()
-    with current_db().uow() as uow:
+    with current_db().reader() as uow:
         return service.list_kpis(uow=uow, year=query["year"])
 
 
@@ -200,7 +200,7 @@ def list_kpis(query):
 def explain_kpi(query, code: str):
     """Why an indicator has its status (province, or one unit): inputs, rule, reports, history."""
     principal = current_principal()
-    with current_db().uow() as uow:
+    with current_db().reader() as uow:
         return explain.explain_kpi(uow=uow, principal=principal, code=code,
                                    year=query["year"], unit_id=query.get("unit_id"),
                                    config=kpi_settings())
@@ -223,7 +223,7 @@ def get_summary(query):
 def export_summary(query):
     """The same summary as an Excel workbook formatted for printing (A4, titles repeated)."""
     principal = current_principal()
-    with current_db().uow() as uow:
+    with current_db().reader() as uow:
         data = summary.build_summary(uow=uow, principal=principal, year=query["year"],
                                      now=current_time(), config=kpi_settings())
     return xlsx_response(excel.build_summary_workbook(data), f"chi-tieu-sxsh-{query['year']}.xlsx")
@@ -234,7 +234,7 @@ def export_summary(query):
 def list_indicators():
     """Every indicator with its formula, baseline and target."""
     current_principal()
-    with current_db().uow() as uow:
+    with current_db().reader() as uow:
         return service.list_indicators(uow=uow)
 
 

@@ -36,9 +36,11 @@ def explain_kpi(*, uow: UnitOfWork, principal: Principal, code: str, year: int,
     by_id = {r.id: r for r in reports}
     spec = spec_of(indicator)
     result = evaluate(spec, year, [c.values for c in behind])
-    history = session.execute(select(KpiStatusChange).where(
-        KpiStatusChange.indicator_code == code, KpiStatusChange.scope == scope,
-        KpiStatusChange.year == year).order_by(KpiStatusChange.changed_at)).scalars()
+    history = session.execute(select(
+        KpiStatusChange.old_status, KpiStatusChange.new_status, KpiStatusChange.value,
+        KpiStatusChange.expected, KpiStatusChange.changed_at, KpiStatusChange.report_ids,
+    ).where(KpiStatusChange.indicator_code == code, KpiStatusChange.scope == scope,
+            KpiStatusChange.year == year).order_by(KpiStatusChange.changed_at))
     fields = [f for f in (spec.numerator_field, spec.denominator_field, spec.weight_field) if f]
     return {
         "indicator_code": code, "year": year, "scope": scope, "status": result.status,

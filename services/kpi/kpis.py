@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
 
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from services.kpi import repository, totals
@@ -25,11 +26,13 @@ from services.kpi.domain import (
     status_rule,
 )
 from services.kpi.models import Indicator, KpiStatusChange, KpiValue, Report, audit_log, outbox
-from shared.audit import jsonable, record_audit
+from shared.audit import jsonable
 from shared.db import UnitOfWork
+from shared.logging import get_correlation_id
 
 STORED_FIELDS = ("value", "numerator", "denominator", "expected", "target", "status",
                  "units_reported", "units_expected", "provisional")
+WRITTEN_FIELDS = (*STORED_FIELDS, "computed_at")
 
 
 def spec_of(indicator: Indicator) -> IndicatorSpec:
@@ -71,7 +74,8 @@ class ScopeResult:
 
 def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str = CP_YEARLY,
                    unit_ids: Iterable[uuid.UUID] | None = None,
-                   count_submitted: bool = True) -> list[KpiValue]:
+                   count_submitted: bool = True, changed: Sequence[Report] | None = None,
+                   first_counted: bool = False) -> None:
     """Recompute a year's indicators at province scope and for the given units.
 
     With `unit_ids=None` every unit scope of the year is recomputed (a full recompute); a
@@ -79,6 +83,11 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
     the province figures come from running totals that a change updates by its own
     difference (totals.py), so it costs the same with 12 units or 10,000; elsewhere they are
     summed here from every counted report.
+
+    A use case that holds the changed units' reports (loaded or written in this transaction,
+    locked by it) passes them as `changed`, so they are not read again; `first_counted` says
+    they were never counted before (their first submission is in this transaction), so
+    there is no previous counted version to look up.
     """
     session = uow.session
     # Locking the indicator rows serialises concurrent recomputes on PostgreSQL, so the one
@@ -90,22 +99,27 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
     unit_ids = None if unit_ids is None else list(unit_ids)
     # Every report for a full recompute, or to sum the province here; else only the changed
     # units' reports.
-    rows = repository.counted_report_values(session, form_code=form_code, year=year,
-                                            unit_ids=unit_ids if in_database else None)
+    if in_database and unit_ids is not None and changed is not None:
+        rows: list[Any] = [r for r in changed if r.version > 0]
+    else:
+        rows = repository.counted_report_values(session, form_code=form_code, year=year,
+                                                unit_ids=unit_ids if in_database else None)
     reports = counted(rows, count_submitted=count_submitted)
     expected_units = repository.count_expected_units(session, year)
+    writes = _Writes()
     if in_database:
         province = _province_from_totals(session, specs, year, form_code=form_code, rows=rows,
                                          full=unit_ids is None, expected=expected_units,
-                                         count_submitted=count_submitted)
+                                         count_submitted=count_submitted, writes=writes,
+                                         first_counted=first_counted)
     else:
         province = _scope_of(specs, year, reports, expected=expected_units)
     if unit_ids is None:
-        stored = repository.list_kpi_values(session, year=year)
+        stored = repository.stored_values(session, year=year)
         wanted = {str(r.unit_id) for r in reports} | {s for _, s in stored if s != PROVINCE}
     else:  # only the rows it touches: not every unit's stored values
         wanted = {str(u) for u in unit_ids}
-        stored = repository.list_kpi_values(session, year=year, scopes=[PROVINCE, *wanted])
+        stored = repository.stored_values(session, year=year, scopes=[PROVINCE, *wanted])
     by_unit: dict[str, list[Counted]] = {}
     for r in reports:
         by_unit.setdefault(str(r.unit_id), []).append(r)
@@ -122,13 +136,12 @@ def recompute_kpis(*, uow: UnitOfWork, year: int, now: datetime, form_code: str 
             # The reports behind a status change are read now: nothing is read in the batch.
             report_ids = got.report_ids() if computed["status"] != old_status else []
             changes.append((spec.code, scope, row, computed, report_ids))
-    rows = []
-    with uow.batched():  # audit and outbox rows sent together; the values flush at the end
-        for code, scope, row, computed, report_ids in changes:
-            rows.append(_store(uow, row, computed, indicator_code=code, scope=scope,
-                               year=year, now=now, report_ids=report_ids))
-    uow.session.flush()
-    return rows
+    for code, scope, row, computed, report_ids in changes:
+        _store(writes, row, computed, indicator_code=code, scope=scope, year=year, now=now,
+               report_ids=report_ids)
+    with uow.batched():  # every write of the changed values in one round trip
+        writes.send(session, now=now)
+    _forget_loaded_values(session)
 
 
 def _scope_of(specs: list[IndicatorSpec], year: int, reports: list[Counted], *,
@@ -143,15 +156,21 @@ def _scope_of(specs: list[IndicatorSpec], year: int, reports: list[Counted], *,
 
 def _province_from_totals(session: Session, specs: list[IndicatorSpec], year: int, *,
                           form_code: str, rows: list[Any], full: bool, expected: int,
-                          count_submitted: bool) -> ScopeResult:
+                          count_submitted: bool, writes: _Writes,
+                          first_counted: bool = False) -> ScopeResult:
     """The province's results from the running totals, updated by the changed reports' `rows`
-    (or made again from every report when `full`, or when they are not made yet)."""
-    made = None if full else totals.apply_changes(session, form_code=form_code, year=year,
-                                                  specs=specs, rows=rows)
-    if made is None:
+    (their new sums written with `writes`), or made again from every report when `full`, or
+    when they are not made yet."""
+    applied = None if full else totals.apply_changes(session, form_code=form_code, year=year,
+                                                     specs=specs, rows=rows,
+                                                     first_counted=first_counted)
+    if applied is None:
         every = rows if full else repository.counted_report_values(
             session, form_code=form_code, year=year)
         made = totals.rebuild(session, form_code=form_code, year=year, specs=specs, rows=every)
+    else:
+        made, updates = applied
+        writes.sums = updates
     got = totals.province_sums(made[count_submitted], specs)
     results = {}
     for spec in specs:
@@ -172,34 +191,84 @@ def _computed(result: KpiResult, *, reported: int, expected: int,
             "units_expected": expected, "provisional": provisional}
 
 
-def _store(uow: UnitOfWork, row: KpiValue | None, computed: dict[str, Any], *,
-           indicator_code: str, scope: str, year: int, now: datetime,
-           report_ids: list[str]) -> KpiValue:
+def _audit_row(*, entity_id: uuid.UUID, before: dict[str, Any] | None, after: dict[str, Any],
+               now: datetime) -> dict[str, Any]:
+    """The audit row of a recomputed value, as shared.audit.record_audit writes one."""
+    return {"id": uuid.uuid4(), "occurred_at": now, "actor_id": None, "action": "recompute",
+            "entity": "kpi_value", "entity_id": str(entity_id), "before": before,
+            "after": after, "correlation_id": get_correlation_id()}
+
+
+@dataclass
+class _Writes:
+    """The rows a recompute writes, sent together (plain statements, no ORM flush)."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    status_changes: list[dict[str, Any]] = field(default_factory=list)
+    audits: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    sums: totals.TotalUpdates | None = None  # the province's new running sums
+
+    def send(self, session: Session, *, now: datetime) -> None:
+        """Execute every write; inside uow.batched() they share one round trip."""
+        table = KpiValue.__table__
+        if self.sums is not None and self.sums.totals:
+            self.sums.send(session)
+        if self.inserts:
+            session.execute(insert(table), self.inserts)
+        if self.updates:
+            session.execute(update(table).where(table.c.id == bindparam("value_id"))
+                            .values({f: bindparam(f"new_{f}") for f in WRITTEN_FIELDS}),
+                            self.updates)
+        if self.status_changes:
+            session.execute(insert(KpiStatusChange.__table__), self.status_changes)
+        if self.audits:
+            session.execute(insert(audit_log), self.audits)
+        for data in self.events:
+            outbox.add(session, "kpi.status_changed", data, now=now)
+
+
+def _forget_loaded_values(session: Session) -> None:
+    """Expire KpiValue objects this session loaded before: the rows were written without the
+    ORM, so a later read in the same unit of work must not see the old attributes."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, KpiValue):
+            session.expire(obj)
+
+
+def _store(writes: _Writes, row: Any, computed: dict[str, Any], *, indicator_code: str,
+           scope: str, year: int, now: datetime, report_ids: list[str]) -> None:
+    """Stage a scope's computed value if it changed: the row, its audit row, the status
+    change and (province) its event."""
     before = None if row is None else {f: getattr(row, f) for f in STORED_FIELDS}
     if before == computed:
-        return row
+        return
     old_status = "no_data" if row is None else row.status
     if row is None:
-        row = KpiValue(id=uuid.uuid4(), indicator_code=indicator_code, scope=scope, year=year)
-        uow.session.add(row)
-    for field, value in computed.items():
-        setattr(row, field, value)
-    row.computed_at = now
+        value_id = uuid.uuid4()
+        writes.inserts.append({"id": value_id, "indicator_code": indicator_code,
+                               "scope": scope, "year": year, **computed, "computed_at": now})
+    else:
+        value_id = row.id
+        writes.updates.append({"value_id": value_id, "new_computed_at": now,
+                               **{f"new_{f}": v for f, v in computed.items()}})
     identity = {"indicator_code": indicator_code, "scope": scope, "year": year}
-    record_audit(uow.session, audit_log, actor_id=None, action="recompute", entity="kpi_value",
-                 entity_id=row.id, before=before and jsonable({**identity, **before}),
-                 after=jsonable({**identity, **computed}), now=now)
-    if row.status != old_status:
-        uow.session.add(KpiStatusChange(
-            id=uuid.uuid4(), indicator_code=indicator_code, scope=scope, year=year,
-            old_status=old_status, new_status=row.status, value=row.value,
-            expected=row.expected, report_ids=report_ids, changed_at=now))
-    if scope == PROVINCE and row.status != old_status:
-        outbox.add(uow.session, "kpi.status_changed", {
+    writes.audits.append(_audit_row(
+        entity_id=value_id, before=before and jsonable({**identity, **before}),
+        after=jsonable({**identity, **computed}), now=now))
+    new_status = computed["status"]
+    if new_status == old_status:
+        return
+    writes.status_changes.append({
+        "id": uuid.uuid4(), "indicator_code": indicator_code, "scope": scope, "year": year,
+        "old_status": old_status, "new_status": new_status, "value": computed["value"],
+        "expected": computed["expected"], "report_ids": report_ids, "changed_at": now})
+    if scope == PROVINCE:
+        writes.events.append({
             "indicator_code": indicator_code, "unit_id": None, "year": year,
-            "old_status": old_status, "new_status": row.status, "value": row.value,
-            "target": row.target, "expected": row.expected}, now=now)
-    return row
+            "old_status": old_status, "new_status": new_status, "value": computed["value"],
+            "target": computed["target"], "expected": computed["expected"]})
 
 
 def list_kpis(*, uow: UnitOfWork, year: int) -> list[dict[str, Any]]:

@@ -7,14 +7,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.kpi.domain import (
     DATA_PERIOD_END,
     PROVINCE,
     REPORTING_KINDS,
-    expected_to_report,
 )
 from services.kpi.models import Indicator, KpiValue, Report, TaskCopy, Unit
 from services.kpi.settings import KpiSettings
@@ -26,17 +25,29 @@ def get_unit(session: Session, unit_id: uuid.UUID) -> Unit | None:
     return session.get(Unit, unit_id)
 
 
+# Statements read on every request are built once, with parameters: building a select's
+# expressions costs more Python than running the (cached) compiled statement.
+_DAY = bindparam("day")
+EXPECTED = (Unit.kind.in_(REPORTING_KINDS),  # domain.expected_to_report as SQL
+            or_(Unit.valid_from.is_(None), Unit.valid_from <= _DAY),
+            or_(Unit.valid_to.is_(None), Unit.valid_to >= _DAY))
+_COUNT_EXPECTED = select(func.count()).select_from(Unit).where(*EXPECTED)
+_EXPECTED_UNITS = (select(Unit.unit_id, Unit.code, Unit.name_vi, Unit.name_en)
+                   .where(*EXPECTED).order_by(Unit.code))
+
+
+def _expected_day(year: int) -> dict[str, date]:
+    """The parameter of EXPECTED: a reporting kind, existing on the data period's last day."""
+    return {"day": date(year, *DATA_PERIOD_END)}
+
+
 def count_expected_units(session: Session, year: int) -> int:
     """How many units are expected to report for the year (see domain.expected_to_report).
 
     Counted by the database (one row back, whatever the number of units), with the same rule
     as expected_to_report: a reporting kind, existing on the data period's last day.
     """
-    day = date(year, *DATA_PERIOD_END)
-    return session.execute(select(func.count()).select_from(Unit).where(
-        Unit.kind.in_(REPORTING_KINDS),
-        or_(Unit.valid_from.is_(None), Unit.valid_from <= day),
-        or_(Unit.valid_to.is_(None), Unit.valid_to >= day))).scalar_one()
+    return session.execute(_COUNT_EXPECTED, _expected_day(year)).scalar_one()
 
 
 def list_indicators(session: Session, *, lock: bool = False) -> list[Indicator]:
@@ -86,13 +97,15 @@ def get_visible_report(session: Session, principal: Principal, report_id: uuid.U
 
 
 def counted_reports(session: Session, *, form_code: str, year: int,
-                    unit_id: uuid.UUID | None = None) -> list[Report]:
-    """The reports of a year (of one unit if given) that may count: all but never-sent drafts."""
-    query = select(Report).where(Report.form_code == form_code, Report.year == year,
-                                 Report.version > 0)
+                    unit_id: uuid.UUID | None = None) -> list[Any]:
+    """The reports of a year (of one unit if given) that may count: all but never-sent drafts,
+    by unit, as plain rows of what counted() and the explanation read."""
+    query = (select(Report.id, Report.unit_id, Report.status, Report.version, Report.late,
+                    Report.values, Report.approved_values)
+             .where(Report.form_code == form_code, Report.year == year, Report.version > 0))
     if unit_id is not None:
         query = query.where(Report.unit_id == unit_id)
-    return list(session.execute(query.order_by(Report.unit_id)).scalars())
+    return list(session.execute(query.order_by(Report.unit_id)))
 
 
 def counted_report_values(session: Session, *, form_code: str, year: int,
@@ -128,15 +141,34 @@ def list_kpi_values(session: Session, *, year: int, scope: str | None = None,
     return {(row.indicator_code, row.scope): row for row in session.execute(query).scalars()}
 
 
-def province_values_of_years(session: Session, *, years: list[int]
-                             ) -> dict[int, dict[tuple[str, str], KpiValue]]:
-    """The stored province values of several years in one query, by year then (code, scope)."""
-    by_year: dict[int, dict[tuple[str, str], KpiValue]] = {y: {} for y in years}
-    rows = session.execute(select(KpiValue).where(KpiValue.year.in_(years),
-                                                  KpiValue.scope == PROVINCE)).scalars()
-    for row in rows:
+def stored_values(session: Session, *, year: int, scopes: Iterable[str] | None = None
+                  ) -> dict[tuple[str, str], Any]:
+    """The stored values of a year (of some scopes, if given) as plain rows with their id, by
+    (code, scope): what a recompute compares its results with."""
+    query = select(KpiValue.id, *SUMMARY_VALUE_COLUMNS).where(KpiValue.year == year)
+    if scopes is not None:
+        query = query.where(KpiValue.scope.in_(list(scopes)))
+    return {(row.indicator_code, row.scope): row for row in session.execute(query)}
+
+
+def summary_values(session: Session, *, year: int, years: list[int]
+                   ) -> dict[int, dict[tuple[str, str], Any]]:
+    """In one query, as plain rows: the stored province values of several years (a trend)
+    and every scope's values of `year`, by year then (code, scope)."""
+    by_year: dict[int, dict[tuple[str, str], Any]] = {y: {} for y in {*years, year}}
+    for row in session.execute(_SUMMARY_VALUES, {"years": years, "year": year}):
         by_year[row.year][(row.indicator_code, row.scope)] = row
     return by_year
+
+
+SUMMARY_VALUE_COLUMNS = (KpiValue.indicator_code, KpiValue.scope, KpiValue.year,
+                         KpiValue.value, KpiValue.numerator, KpiValue.denominator,
+                         KpiValue.expected, KpiValue.target, KpiValue.status,
+                         KpiValue.units_reported, KpiValue.units_expected,
+                         KpiValue.provisional)
+_SUMMARY_VALUES = select(*SUMMARY_VALUE_COLUMNS).where(or_(
+    and_(KpiValue.year.in_(bindparam("years", expanding=True)), KpiValue.scope == PROVINCE),
+    KpiValue.year == bindparam("year")))
 
 
 def list_units(session: Session) -> list[Unit]:
@@ -144,31 +176,35 @@ def list_units(session: Session) -> list[Unit]:
     return list(session.execute(select(Unit).order_by(Unit.code)).scalars())
 
 
-def expected_units(session: Session, year: int) -> list[Unit]:
-    """The units expected to report for the year, by code."""
-    return [u for u in list_units(session) if expected_to_report(
-        kind=u.kind, valid_from=u.valid_from, valid_to=u.valid_to, year=year)]
+def expected_units(session: Session, year: int) -> list[Any]:
+    """The units expected to report for the year, by code: id, code and names (plain rows)."""
+    return list(session.execute(_EXPECTED_UNITS, _expected_day(year)))
 
 
 CLOSED_TASK_STATUSES = ("done", "cancelled")
+_OVERDUE_KPI_CODES = select(TaskCopy.kpi_codes).where(
+    TaskCopy.status.not_in(CLOSED_TASK_STATUSES), TaskCopy.effective_deadline < bindparam("today"))
 
 
 def overdue_tasks_by_kpi(session: Session, *, today: date) -> dict[str, int]:
     """How many open tasks are past their effective deadline, per KPI code they serve."""
-    rows = session.execute(select(TaskCopy).where(
-        TaskCopy.status.not_in(CLOSED_TASK_STATUSES),
-        TaskCopy.effective_deadline < today)).scalars()
+    kpi_codes = session.execute(_OVERDUE_KPI_CODES, {"today": today}).scalars()
     counts: dict[str, int] = {}
-    for task in rows:
-        for code in task.kpi_codes:
+    for codes in kpi_codes:
+        for code in codes:
             counts[code] = counts.get(code, 0) + 1
     return counts
 
 
-def reports_of_year(session: Session, *, form_code: str, year: int) -> list[Report]:
-    """Every report of a form and year, whatever its status."""
-    return list(session.execute(select(Report).where(
-        Report.form_code == form_code, Report.year == year)).scalars())
+def reports_of_year(session: Session, *, form_code: str, year: int) -> list[Any]:
+    """Every report of a form and year, whatever its status, as plain rows of what the
+    summary shows and what decides whether it counts (not its values)."""
+    return list(session.execute(_REPORTS_OF_YEAR, {"form_code": form_code, "year": year}))
+
+
+_REPORTS_OF_YEAR = select(Report.id, Report.unit_id, Report.status, Report.version, Report.late,
+                          Report.approved_values).where(Report.form_code == bindparam("form_code"),
+                                                        Report.year == bindparam("year"))
 
 
 def years_with_values(session: Session) -> list[int]:

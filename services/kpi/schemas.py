@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.kpi.domain import CP_YEARLY_FIELDS, FORMS, REPORT_STATUSES, FieldDef
+from services.kpi.dumping import FastDumpSchema
 from shared.messaging.events import KPI_STATUSES
 from shared.schemas import StrictSchema
 
@@ -84,7 +85,7 @@ class PeriodOut(Schema):
     end = fields.Date()
 
 
-class ReportOut(Schema):
+class ReportOut(FastDumpSchema):
     id = fields.UUID()
     unit_id = fields.UUID()
     form_code = fields.String()
@@ -104,7 +105,7 @@ class ReportOut(Schema):
     period = fields.Nested(PeriodOut)
 
 
-class ReportVersionOut(Schema):
+class ReportVersionOut(FastDumpSchema):
     id = fields.UUID()
     report_id = fields.UUID()
     version = fields.Integer()
@@ -137,7 +138,7 @@ class LocalizedOut(Schema):
     en = fields.String()
 
 
-class KpiOut(Schema):
+class KpiOut(FastDumpSchema):
     indicator_code = fields.String()
     name_vi = fields.String()
     name_en = fields.String()
@@ -157,7 +158,7 @@ class KpiOut(Schema):
     computed_at = fields.AwareDateTime(allow_none=True)
 
 
-class IndicatorOut(Schema):
+class IndicatorOut(FastDumpSchema):
     code = fields.String()
     name_vi = fields.String()
     name_en = fields.String()
@@ -192,7 +193,7 @@ class UploadProblemOut(Schema):
     messages = fields.Nested(LocalizedOut)
 
 
-class UploadOut(Schema):
+class UploadOut(FastDumpSchema):
     year = fields.Integer()
     dry_run = fields.Boolean()
     values = fields.Nested(CpYearlyValues)
@@ -250,7 +251,7 @@ class MissingUnitOut(Schema):
     report_status = fields.String(allow_none=True)
 
 
-class SummaryOut(Schema):
+class SummaryOut(FastDumpSchema):
     year = fields.Integer()
     completeness = fields.Nested(Completeness)
     timeliness = fields.Nested(Timeliness)
@@ -289,7 +290,7 @@ class StatusChangeOut(Schema):
     report_ids = fields.List(fields.String())
 
 
-class ExplainOut(Schema):
+class ExplainOut(FastDumpSchema):
     indicator_code = fields.String()
     year = fields.Integer()
     scope = fields.String()

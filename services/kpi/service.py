@@ -107,24 +107,25 @@ def create_report(*, uow: UnitOfWork, principal: Principal, year: int, values: d
         raise ApiError(422, field_errors={
             "year": [LocalizedText("kpi_unit_not_valid_in_year", year=year)]})
     values = checked_values(values, facilities, complete=submit)
-    duplicate = ApiError(409, "kpi_duplicate_report", form=form_code, year=year)
-    if repository.find_report(uow.session, unit_id=unit.unit_id, form_code=form_code,
-                              year=year) is not None:
-        raise duplicate
     report = Report(id=uuid.uuid4(), unit_id=unit.unit_id, form_code=form_code, year=year,
                     status="draft", version=0, values=dict(values), late=False,
                     facilities=facilities or None,
                     created_by=principal.user_id, created_at=now, updated_at=now)
+    draft = _snapshot(report)
     uow.session.add(report)
+    if submit:  # written once, already submitted; the audit still shows both steps
+        _mark_submitted(uow, report, actor_id=principal.user_id, now=now, config=config)
     try:
         uow.session.flush()
-    except IntegrityError as exc:  # a concurrent create of the same unit, form and year won
-        raise duplicate from exc
-    record_audit(uow.session, audit_log, actor_id=principal.user_id, action="create",
-                 entity="report", entity_id=report.id, before=None, after=_snapshot(report),
-                 now=now)
+    except IntegrityError as exc:  # the unit's report of that form and year exists already
+        raise ApiError(409, "kpi_duplicate_report", form=form_code, year=year) from exc
+    with uow.batched():  # the audit rows and the event in one round trip
+        record_audit(uow.session, audit_log, actor_id=principal.user_id, action="create",
+                     entity="report", entity_id=report.id, before=None, after=draft, now=now)
+        if submit:
+            _announce_submission(uow, report, before=draft, actor_id=principal.user_id, now=now)
     if submit:
-        _submit(uow, report, actor_id=principal.user_id, now=now, config=config)
+        _recompute_for(uow, report, now=now, config=config)
     return report
 
 
@@ -228,12 +229,22 @@ def _record_step(uow: UnitOfWork, report: Report, *, before: dict[str, Any],
     outbox.add(uow.session, event_type,
                report_event_data(report, actor_id=actor_id, reason=reason), now=now)
     recompute_kpis(uow=uow, form_code=report.form_code, year=report.year,
-                   unit_ids=[report.unit_id], now=now, count_submitted=config.count_submitted)
+                   unit_ids=[report.unit_id], now=now, count_submitted=config.count_submitted,
+                   changed=[report])
 
 
 def _submit(uow: UnitOfWork, report: Report, *, actor_id: uuid.UUID | None,
             now: datetime, config: KpiSettings = DEFAULT_SETTINGS) -> None:
     before = _snapshot(report)
+    _mark_submitted(uow, report, actor_id=actor_id, now=now, config=config)
+    with uow.batched():  # the report and its version are flushed first, then one round trip
+        _announce_submission(uow, report, before=before, actor_id=actor_id, now=now)
+    _recompute_for(uow, report, now=now, config=config)
+
+
+def _mark_submitted(uow: UnitOfWork, report: Report, *, actor_id: uuid.UUID | None,
+                    now: datetime, config: KpiSettings) -> None:
+    """The report's fields after a submission (a new version), and the kept version's row."""
     report.status = "submitted"
     report.version += 1
     # Lateness is the first submission's: a report sent on time and returned for a fix stays
@@ -245,13 +256,25 @@ def _submit(uow: UnitOfWork, report: Report, *, actor_id: uuid.UUID | None,
     uow.session.add(ReportVersion(id=uuid.uuid4(), report_id=report.id, version=report.version,
                                   status=report.status, values=dict(report.values),
                                   actor_id=actor_id, created_at=now, reason=None))
-    uow.session.flush()
+
+
+def _announce_submission(uow: UnitOfWork, report: Report, *, before: dict[str, Any],
+                         actor_id: uuid.UUID | None, now: datetime) -> None:
+    """The submission's audit row and its `report.submitted` event."""
     record_audit(uow.session, audit_log, actor_id=actor_id, action="submit", entity="report",
                  entity_id=report.id, before=before, after=_snapshot(report), now=now)
     outbox.add(uow.session, "report.submitted", report_event_data(report, actor_id=actor_id),
                now=now)
+
+
+def _recompute_for(uow: UnitOfWork, report: Report, *, now: datetime,
+                   config: KpiSettings) -> None:
+    """The KPIs of the report's form and year after its submission (its first, if version 1:
+    never counted before)."""
     recompute_kpis(uow=uow, form_code=report.form_code, year=report.year,
-                   unit_ids=[report.unit_id], now=now, count_submitted=config.count_submitted)
+                   unit_ids=[report.unit_id], now=now,
+                   count_submitted=config.count_submitted, changed=[report],
+                   first_counted=report.version == 1)
 
 
 def list_reports(*, uow: UnitOfWork, principal: Principal, year: int | None = None,

@@ -6,21 +6,41 @@ from datetime import datetime
 from typing import Any
 
 from services.kpi import repository
-from services.kpi.domain import CP_YEARLY, PROVINCE, evaluate, local_date, status_rule
-from services.kpi.kpis import STORED_FIELDS, counted, spec_of
-from services.kpi.models import Indicator, KpiValue
+from services.kpi.domain import (
+    CP_YEARLY,
+    PROVINCE,
+    IndicatorSpec,
+    counted_values,
+    expected_value,
+    local_date,
+    status_rule,
+)
+from services.kpi.kpis import STORED_FIELDS, spec_of
+from services.kpi.models import Indicator
 from services.kpi.settings import KpiSettings
 from shared.auth import Principal
 from shared.db import UnitOfWork
 
 
-def _values(row: KpiValue | None, indicator: Indicator, year: int) -> dict[str, Any]:
+def _values(row: Any, spec: IndicatorSpec, year: int) -> dict[str, Any]:
+    """A stored value's fields, or those of no data (what evaluate() gives without reports)."""
     if row is not None:
         return {f: getattr(row, f) for f in STORED_FIELDS}
-    result = evaluate(spec_of(indicator), year, [])
     return {"value": None, "numerator": None, "denominator": None,
-            "expected": result.expected, "target": result.target, "status": "no_data",
+            "expected": expected_value(spec, year), "target": spec.goal, "status": "no_data",
             "units_reported": 0, "units_expected": 0, "provisional": False}
+
+
+def _unit_value(row: Any) -> tuple[float | None, str, bool]:
+    """A unit's value, status and provisional flag (no data without a stored value)."""
+    return (None, "no_data", False) if row is None else (row.value, row.status, row.provisional)
+
+
+def _counts(report: Any, *, count_submitted: bool) -> bool:
+    """Whether a report counts (domain.counted_values), from its status and approved version."""
+    return counted_values(status=report.status, values={},
+                          approved_values=report.approved_values,
+                          count_submitted=count_submitted) is not None
 
 
 def plan_years(indicators: list[Indicator], year: int) -> list[int]:
@@ -40,36 +60,35 @@ def build_summary(*, uow: UnitOfWork, principal: Principal, year: int, now: date
     session = uow.session
     indicators = [i for i in repository.list_indicators(session) if i.form_code == form_code]
     years = plan_years(indicators, year)
-    # Two queries: the trend's province values of every year, and every scope of this year.
-    stored = repository.province_values_of_years(session, years=years)
-    stored[year] = repository.list_kpi_values(session, year=year)
+    # One query: the trend's province values of every year, and every scope of this year.
+    stored = repository.summary_values(session, year=year, years=years)
     expected_units = repository.expected_units(session, year)
     every_report = repository.reports_of_year(session, form_code=form_code, year=year)
-    # The reports that may count (never-sent drafts aside), as counted_reports() gives them.
-    reports = [r for r in every_report if r.version > 0]
-    counted_ids = {c.report_id for c in counted(reports, count_submitted=config.count_submitted)}
-    by_unit = {r.unit_id: r for r in reports if r.id in counted_ids}
+    # The reports that count (never-sent drafts aside), as counted_reports() and counted()
+    # would give them.
+    by_unit = {r.unit_id: r for r in every_report
+               if r.version > 0 and _counts(r, count_submitted=config.count_submitted)}
     all_reports = {r.unit_id: r for r in every_report}
     every = repository.sees_every_unit(principal, config)
     shown_units = [u for u in expected_units if every or u.unit_id == principal.unit_id]
     overdue = repository.overdue_tasks_by_kpi(session, today=local_date(now))
+    scopes = [(unit, str(unit.unit_id), by_unit.get(unit.unit_id)) for unit in shown_units]
     kpis = []
     for indicator in indicators:
         spec = spec_of(indicator)
-        province = _values(stored[year].get((indicator.code, PROVINCE)), indicator, year)
+        province = _values(stored[year].get((indicator.code, PROVINCE)), spec, year)
         province["units_expected"] = len(expected_units)
         trend = []
         for y in years:
-            v = _values(stored[y].get((indicator.code, PROVINCE)), indicator, y)
+            v = _values(stored[y].get((indicator.code, PROVINCE)), spec, y)
             trend.append({"year": y, "value": v["value"], "expected": v["expected"],
                           "status": v["status"]})
         units = []
-        for unit in shown_units:
-            v = _values(stored[year].get((indicator.code, str(unit.unit_id))), indicator, year)
-            report = by_unit.get(unit.unit_id)
+        for unit, scope, report in scopes:
+            value, status, provisional = _unit_value(stored[year].get((indicator.code, scope)))
             units.append({"unit_id": unit.unit_id, "code": unit.code, "name_vi": unit.name_vi,
-                          "name_en": unit.name_en, "value": v["value"], "status": v["status"],
-                          "provisional": v["provisional"],
+                          "name_en": unit.name_en, "value": value, "status": status,
+                          "provisional": provisional,
                           "report_id": report.id if report else None,
                           "late": report.late if report else None})
         kpis.append({

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.kpi.domain import EXACT, IndicatorSpec, contribution, counted_values
@@ -40,7 +40,7 @@ def _counted_version(row: Any, count_submitted: bool) -> tuple[dict | None, bool
     return (None, False) if got is None else (dict(got[0]), got[1])
 
 
-def _add(totals: Mapping[str, KpiTotal], specs: Iterable[IndicatorSpec],
+def _add(totals: Mapping[str, Any], specs: Iterable[IndicatorSpec],
          values: Mapping[str, Any] | None, provisional: bool, *, sign: int) -> None:
     """Put a report's counted values into the totals (sign 1) or take them out (sign -1)."""
     if values is None:  # it counted nothing
@@ -57,7 +57,7 @@ def _add(totals: Mapping[str, KpiTotal], specs: Iterable[IndicatorSpec],
             total.denominator = combine(total.denominator, terms[1])
 
 
-Totals = dict[bool, dict[str, KpiTotal]]  # by count_submitted, then indicator code
+Totals = dict[bool, dict[str, Any]]  # by count_submitted, then code: KpiTotal or Running
 
 
 def rebuild(session: Session, *, form_code: str, year: int, specs: list[IndicatorSpec],
@@ -87,39 +87,99 @@ def rebuild(session: Session, *, form_code: str, year: int, specs: list[Indicato
     return made
 
 
+@dataclass
+class Running:
+    """One indicator's running sums as a change reads and updates them (a plain copy of its
+    kpi_totals row, written back by TotalUpdates)."""
+
+    form_code: str
+    year: int
+    count_submitted: bool
+    indicator_code: str
+    numerator: Decimal
+    denominator: Decimal
+    counted: int
+    reported: int
+    provisional: int
+
+
+_TOTAL = KpiTotal.__table__
+_SUMS = ("numerator", "denominator", "counted", "reported", "provisional")
+_UPDATE_TOTAL = update(_TOTAL).where(
+    _TOTAL.c.form_code == bindparam("key_form_code"), _TOTAL.c.year == bindparam("key_year"),
+    _TOTAL.c.count_submitted == bindparam("key_count_submitted"),
+    _TOTAL.c.indicator_code == bindparam("key_indicator_code"),
+).values({f: bindparam(f"new_{f}", type_=_TOTAL.c[f].type) for f in _SUMS})
+
+
+@dataclass
+class TotalUpdates:
+    """The changed running sums, written by send() with the recompute's other writes."""
+
+    totals: list[Running]
+
+    def send(self, session: Session) -> None:
+        """Write the new sums (no result read: it may run in a pipeline)."""
+        session.execute(_UPDATE_TOTAL, [
+            {"key_form_code": t.form_code, "key_year": t.year,
+             "key_count_submitted": t.count_submitted, "key_indicator_code": t.indicator_code,
+             **{f"new_{f}": getattr(t, f) for f in _SUMS}} for t in self.totals])
+
+
+_COUNTED = KpiCounted.__table__
+_UPDATE_COUNTED = update(_COUNTED).where(
+    _COUNTED.c.report_id == bindparam("key_report_id"),
+    _COUNTED.c.count_submitted == bindparam("key_count_submitted"),
+).values(values=bindparam("new_values", type_=_COUNTED.c["values"].type),
+         provisional=bindparam("new_provisional", type_=_COUNTED.c.provisional.type))
+
+
 def apply_changes(session: Session, *, form_code: str, year: int, specs: list[IndicatorSpec],
-                  rows: list[Any]) -> Totals | None:
+                  rows: list[Any], first_counted: bool = False
+                  ) -> tuple[Totals, TotalUpdates] | None:
     """Update the totals by the difference of the changed reports (`rows`, as
     repository.counted_report_values gives them); None when the totals are not made yet
-    (then rebuild() from every report)."""
-    stored = session.execute(select(KpiTotal).where(
-        KpiTotal.form_code == form_code, KpiTotal.year == year)).scalars()
+    (then rebuild() from every report). `first_counted`: the rows were never counted before
+    (first submitted in this transaction), so no previous counted version is looked up.
+
+    The counted versions are written at once (the reports behind a status change are read
+    from them); the new sums are returned with their write, for the caller to send."""
     totals: Totals = {v: {} for v in VARIANTS}
-    for total in stored:
-        totals[total.count_submitted][total.indicator_code] = total
+    for row in session.execute(select(_TOTAL).where(_TOTAL.c.form_code == form_code,
+                                                    _TOTAL.c.year == year)):
+        totals[row.count_submitted][row.indicator_code] = Running(**row._mapping)
     if any(spec.code not in totals[v] for v in VARIANTS for spec in specs):
         return None
     ids: list[uuid.UUID] = [row.id for row in rows]
     old = {(c.report_id, c.count_submitted): c for c in session.execute(
-        select(KpiCounted).where(KpiCounted.report_id.in_(ids))).scalars()} if ids else {}
+        select(_COUNTED.c.report_id, _COUNTED.c.count_submitted, _COUNTED.c["values"],
+               _COUNTED.c.provisional).where(_COUNTED.c.report_id.in_(ids)))
+           } if ids and not first_counted else {}
+    new_rows, changed_rows = [], []
     for row in rows:
         for count_submitted in VARIANTS:
             values, provisional = _counted_version(row, count_submitted)
             before = old.get((row.id, count_submitted))
             if before is None:
-                session.add(KpiCounted(report_id=row.id, count_submitted=count_submitted,
-                                       form_code=form_code, year=year, values=values,
-                                       provisional=provisional))
+                new_rows.append({"report_id": row.id, "count_submitted": count_submitted,
+                                 "form_code": form_code, "year": year, "values": values,
+                                 "provisional": provisional})
             else:
                 _add(totals[count_submitted], specs, before.values, before.provisional,
                      sign=-1)
-                before.values, before.provisional = values, provisional
+                changed_rows.append({"key_report_id": row.id,
+                                     "key_count_submitted": count_submitted,
+                                     "new_values": values, "new_provisional": provisional})
             _add(totals[count_submitted], specs, values, provisional, sign=1)
-    session.flush()
-    return totals
+    if new_rows:
+        session.execute(insert(_COUNTED), new_rows)
+    if changed_rows:
+        session.execute(_UPDATE_COUNTED, changed_rows)
+    changed = [totals[v][spec.code] for v in VARIANTS for spec in specs] if rows else []
+    return totals, TotalUpdates(changed)
 
 
-def province_sums(totals: Mapping[str, KpiTotal], specs: list[IndicatorSpec]) -> ProvinceSums:
+def province_sums(totals: Mapping[str, Any], specs: list[IndicatorSpec]) -> ProvinceSums:
     """The province's counts and sums from one variant's totals (floats, like aggregate()'s)."""
     first = totals[specs[0].code] if specs else None
     return ProvinceSums(

@@ -148,3 +148,18 @@ def test_only_an_admin_changes_indicators_and_bad_changes_name_the_field(world):
     unknown = world.client.patch(f"{API}/indicators/NOPE", json={},
                                  headers=world.headers("SCT", "admin"))
     assert unknown.status_code == 404
+
+
+def test_values_loaded_before_a_recompute_in_the_same_unit_of_work_read_the_new_numbers(world):
+    world.create("D1", submit=True)
+    with world.db.uow() as uow:
+        aware = uow.session.execute(select(KpiValue).where(
+            KpiValue.indicator_code == "AWARE", KpiValue.scope == PROVINCE)).scalar_one()
+        assert aware.value == 70.0
+        service.create_report(uow=uow, principal=world.principal("D2", "reporter"), year=2019,
+                              values={**VALID_VALUES, "facilities_aware": 30}, submit=True,
+                              now=ON_TIME)
+        assert aware.value == 50.0  # (70 + 30) / (100 + 100): written without the ORM
+        again = uow.session.execute(select(KpiValue).where(
+            KpiValue.indicator_code == "AWARE", KpiValue.scope == PROVINCE)).scalar_one()
+        assert again is aware and again.units_reported == 2

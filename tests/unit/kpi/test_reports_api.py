@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from services.kpi import repository
 from services.kpi.models import Report, ReportVersion, audit_log, messaging
 from shared.messaging.events import parse_event
 from tests.unit.kpi.conftest import API, VALID_VALUES
@@ -94,10 +93,9 @@ def test_a_second_create_for_the_same_unit_and_year_is_409_and_keeps_one_row(wor
     assert world.outbox("report.submitted") == []
 
 
-def test_a_create_that_loses_the_race_to_the_unique_key_is_409(world, monkeypatch):
+def test_a_create_that_loses_the_race_to_the_unique_key_is_409(world):
     assert world.create("D1").status_code == 201
-    monkeypatch.setattr(repository, "find_report", lambda *a, **k: None)  # both saw no report
-    response = world.create("D1")
+    response = world.create("D1")  # no read first: the unique key decides, as in a race
     assert response.status_code == 409
     assert response.json["type"].endswith("kpi_duplicate_report")
     assert world.count(Report.__table__) == 1
@@ -223,6 +221,23 @@ def test_every_successful_change_writes_one_audit_row_in_its_transaction(world):
     assert entities.count("report") == 2 and entities.count("kpi_value") == 8
     assert world.count(messaging.outbox) == len(world.outbox("report.submitted")) + \
         len(world.outbox("kpi.status_changed"))
+
+
+def test_create_with_submit_audits_the_draft_then_the_submission_like_two_steps(world):
+    report = world.create("D1", submit=True).json
+    with world.db.engine.connect() as conn:
+        rows = {row.action: row for row in conn.execute(audit_log.select().where(
+            audit_log.c.entity == "report", audit_log.c.entity_id == report["id"]))}
+    assert set(rows) == {"create", "submit"}
+    assert rows["create"].before is None
+    assert rows["create"].after == rows["submit"].before
+    assert (rows["create"].after["status"], rows["create"].after["version"]) == ("draft", 0)
+    assert rows["create"].after["submitted_at"] is None
+    assert (rows["submit"].after["status"], rows["submit"].after["version"]) == ("submitted", 1)
+    assert rows["submit"].after["submitted_at"].startswith("2019-12-10T03:00")
+    with world.db.engine.connect() as conn:  # one row, written already submitted
+        stored = conn.execute(Report.__table__.select()).one()
+    assert (stored.status, stored.version, stored.late) == ("submitted", 1, False)
 
 
 def test_submit_takes_no_fields_so_a_status_in_its_body_is_422(world):
