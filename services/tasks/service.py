@@ -134,9 +134,10 @@ def create_task(*, uow: UnitOfWork, principal: Principal, title: str, assignee_u
     """A coordinator (or the head) gives a unit a task with a deadline."""
     if not principal.has_role("coordinator", "head", "admin"):
         raise ApiError(403, "role_required", roles="coordinator, head, admin")
-    # One query loads both units; _search_text then finds them in the session.
-    if assignee_unit_id not in repository.get_units(uow.session,
-                                                    {assignee_unit_id, principal.unit_id}):
+    # One query loads both units; they are handed on to _search_text (the session's identity
+    # map holds loaded objects only weakly, so looking them up again could mean two selects).
+    units = repository.get_units(uow.session, {assignee_unit_id, principal.unit_id})
+    if assignee_unit_id not in units:
         raise ApiError(422, field_errors={"assignee_unit_id": [LocalizedText("unit_unknown")]})
     today = local_date(now)
     if deadline < today:
@@ -145,15 +146,19 @@ def create_task(*, uow: UnitOfWork, principal: Principal, title: str, assignee_u
     return add_task(uow=uow, actor_id=principal.user_id, lead_unit_id=principal.unit_id,
                     title=title, assignee_unit_id=assignee_unit_id, deadline=deadline,
                     description=description, plan_id=plan_id, duty_id=duty_id, kind=kind,
-                    period_year=period_year, calendar=calendar, now=now)
+                    period_year=period_year, calendar=calendar, now=now, units=units)
 
 
 def _search_text(uow: UnitOfWork, title: str, description: str,
-                 *unit_ids: uuid.UUID | None) -> str:
-    """What `q` searches: title, description and unit names, folded (no diacritics)."""
+                 *unit_ids: uuid.UUID | None,
+                 units: dict[uuid.UUID, OrgUnit] | None = None) -> str:
+    """What `q` searches: title, description and unit names, folded (no diacritics).
+
+    `units` may hold units the caller already loaded; the others are read from the database.
+    """
     names = [title, description]
     for unit_id in dict.fromkeys(u for u in unit_ids if u is not None):
-        unit = repository.get_unit(uow.session, unit_id)
+        unit = (units or {}).get(unit_id) or repository.get_unit(uow.session, unit_id)
         if unit is not None:
             names += [unit.name_vi, unit.name_en, unit.code]
     return fold(" ".join(names))
@@ -163,15 +168,20 @@ def add_task(*, uow: UnitOfWork, actor_id: uuid.UUID | None, lead_unit_id: uuid.
              title: str, assignee_unit_id: uuid.UUID, deadline: date, description: str = "",
              plan_id: uuid.UUID | None = None, duty_id: uuid.UUID | None = None,
              kind: str = "general", period_year: int | None = None, calendar: WorkCalendar,
-             now: datetime, kpi_codes: list[str] | None = None) -> Task:
-    """Write a task with its audit row and its `task.created` event (no permission checks)."""
+             now: datetime, kpi_codes: list[str] | None = None,
+             units: dict[uuid.UUID, OrgUnit] | None = None) -> Task:
+    """Write a task with its audit row and its `task.created` event (no permission checks).
+
+    `units`: units already loaded by the caller (by id), so they are not read again.
+    """
     if kpi_codes is None and duty_id is not None:
         from services.tasks.models import Duty
         duty = uow.session.get(Duty, duty_id)
         kpi_codes = list(duty.kpi_codes) if duty is not None else []
     task = Task(
         kpi_codes=list(kpi_codes or []),
-        search_text=_search_text(uow, title, description, assignee_unit_id, lead_unit_id),
+        search_text=_search_text(uow, title, description, assignee_unit_id, lead_unit_id,
+                                 units=units),
         id=uuid.uuid4(), plan_id=plan_id, duty_id=duty_id, title=title, description=description,
         kind=kind, period_year=period_year, assignee_unit_id=assignee_unit_id,
         lead_unit_id=lead_unit_id, deadline=deadline,
