@@ -30,6 +30,21 @@ class StrictParser(FlaskParser):
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
     GLOBAL_QUERY_PARAMETERS = ("lang",)  # read by every service for the response language
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[type[Schema], Schema] = {}
+
+    def _get_schema(self, argmap, req) -> Schema:
+        """One instance per schema class, made once: webargs would build (and deep-copy the
+        fields of) a new one on every request. Loading does not change a schema instance, so
+        the threads of a worker can share it."""
+        if isinstance(argmap, type) and issubclass(argmap, Schema):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas.setdefault(argmap, argmap())
+            return schema
+        return super()._get_schema(argmap, req)
+
     def _raw_load_json(self, req) -> Any:
         """The JSON body, refused (400/422) when it nests too deeply or holds a NUL character."""
         try:
@@ -78,3 +93,4 @@ def check_json_body(data: Any) -> None:
         elif isinstance(value, list):
             stack.extend((item, f"{where}.{i}" if where else str(i), depth + 1)
                          for i, item in enumerate(value))
+
