@@ -119,10 +119,24 @@ def task_timeliness(task: Task, *, today: date) -> str:
                       counts_submission=task.kind == "yearly_report")
 
 
+TASK_COLUMNS = tuple(Task.__table__.columns)
+_TASK_KEYS = tuple(c.key for c in TASK_COLUMNS)
+
+
 def task_view(task: Task, *, now: datetime) -> dict[str, Any]:
     """A task with its timeliness as of now, for the API."""
-    view = {c.key: getattr(task, c.key) for c in Task.__table__.columns}
+    view = {key: getattr(task, key) for key in _TASK_KEYS}
     view["timeliness"] = task_timeliness(task, today=local_date(now))
+    return view
+
+
+def _row_view(row: Any, today: date) -> dict[str, Any]:
+    """`task_view` of a row of TASK_COLUMNS (no ORM object is built for it)."""
+    view = dict(zip(_TASK_KEYS, row, strict=False))  # the row ends with the total
+    view["timeliness"] = timeliness(
+        status=view["status"], effective=view["effective_deadline"],
+        completed_at=view["completed_at"], today=today, submitted_at=view["submitted_at"],
+        counts_submission=view["kind"] == "yearly_report")
     return view
 
 
@@ -236,6 +250,51 @@ def list_tasks(*, uow: UnitOfWork, principal: Principal, now: datetime,
     `q` matches every word, without diacritics, in titles, descriptions and unit names.
     Deadline range and sort use the effective deadline.
     """
+    query = _filtered_tasks(principal=principal, now=now, status=status, unit_id=unit_id,
+                            assignee_unit_id=assignee_unit_id, plan_id=plan_id,
+                            duty_id=duty_id, kind=kind, period_year=period_year,
+                            timeliness=timeliness, deadline_from=deadline_from,
+                            deadline_to=deadline_to, kpi_code=kpi_code, q=q)
+    # The total comes with the page (a window count): one query, not two.
+    rows = uow.session.execute(_page_of(query, sort, page, page_size)).all()
+    if rows:
+        return [row[0] for row in rows], rows[0].total
+    return [], _count(uow, query)
+
+
+def list_task_views(*, uow: UnitOfWork, principal: Principal, now: datetime,
+                    sort: str = "deadline", page: int = 1, page_size: int = 50,
+                    **filters: Any) -> tuple[list[dict[str, Any]], int]:
+    """`list_tasks` as `task_view`s, read as plain rows (the API's list: no ORM objects)."""
+    query = _filtered_tasks(principal=principal, now=now, **filters)
+    rows = uow.session.execute(
+        _page_of(query, sort, page, page_size).with_only_columns(
+            *TASK_COLUMNS, func.count().over().label("total"))).all()
+    if not rows:
+        return [], _count(uow, query)
+    today = local_date(now)
+    return [_row_view(row, today) for row in rows], rows[0].total
+
+
+def _page_of(query, sort: str, page: int, page_size: int):
+    """One page of the query in the wanted order, with the total as a window count."""
+    return (query.add_columns(func.count().over().label("total"))
+            .order_by(*SORTS[sort], Task.id).limit(page_size).offset((page - 1) * page_size))
+
+
+def _count(uow: UnitOfWork, query) -> int:
+    return uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+
+
+def _filtered_tasks(*, principal: Principal, now: datetime, status: str | None = None,
+                    unit_id: uuid.UUID | None = None,
+                    assignee_unit_id: uuid.UUID | None = None,
+                    plan_id: uuid.UUID | None = None, duty_id: uuid.UUID | None = None,
+                    kind: str | None = None, period_year: int | None = None,
+                    timeliness: str | None = None, deadline_from: date | None = None,
+                    deadline_to: date | None = None, kpi_code: str | None = None,
+                    q: str | None = None):
+    """The select of the tasks the caller may see that match the filters of `list_tasks`."""
     query = repository.visible_tasks(principal)
     unit_id = unit_id or assignee_unit_id
     if status:
@@ -262,15 +321,7 @@ def list_tasks(*, uow: UnitOfWork, principal: Principal, now: datetime,
     for word in fold(q or "").split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Task.search_text.like(f"%{escaped}%", escape="\\"))
-    # The total comes with the page (a window count): one query, not two.
-    rows = uow.session.execute(
-        query.add_columns(func.count().over().label("total"))
-        .order_by(*SORTS[sort], Task.id).limit(page_size).offset((page - 1) * page_size)
-    ).all()
-    if rows:
-        return [row[0] for row in rows], rows[0].total
-    total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    return [], total
+    return query
 
 
 def timeliness_stats(*, uow: UnitOfWork, principal: Principal, now: datetime,

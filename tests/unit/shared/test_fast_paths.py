@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
-from marshmallow import ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, post_dump
 from werkzeug.exceptions import UnprocessableEntity
 
 from shared.messaging.events import build_event, parse_event
-from shared.schemas import StrictParser, StrictSchema
+from shared.schemas import FastDumpSchema, StrictParser, StrictSchema
 
 
 class _Query(StrictSchema):
@@ -41,3 +41,87 @@ def test_events_are_still_checked_against_their_contract_with_shared_schemas():
         build_event("task.created", {**data, "status": "nonsense"}, producer="tests")
     with pytest.raises(ValidationError):
         parse_event({**envelope, "data": {**envelope["data"], "title": ""}})
+
+
+class _Inner(Schema):
+    code = fields.String()
+    at = fields.AwareDateTime(allow_none=True)
+
+
+class _Out(Schema):
+    id = fields.UUID()
+    parent_id = fields.UUID(allow_none=True)
+    title = fields.String()
+    count = fields.Integer(allow_none=True)
+    as_text = fields.Integer(as_string=True)
+    day = fields.Date()
+    day_of_time = fields.Date()
+    at = fields.AwareDateTime(allow_none=True)
+    naive = fields.DateTime(format="%d/%m/%Y")
+    flag = fields.Boolean()
+    share = fields.Float(allow_none=True)
+    tags = fields.List(fields.String())
+    ids = fields.List(fields.UUID(), allow_none=True)
+    extra = fields.Dict(allow_none=True)
+    inner = fields.Nested(_Inner, allow_none=True)
+    inners = fields.List(fields.Nested(_Inner))
+    renamed = fields.String(data_key="shownName")
+    sourced = fields.String(attribute="source")
+    secret = fields.String(load_only=True)
+
+
+class _FastInner(FastDumpSchema, _Inner):
+    pass
+
+
+class _FastOut(FastDumpSchema, _Out):
+    inner = fields.Nested(_FastInner, allow_none=True)
+    inners = fields.List(fields.Nested(_FastInner))
+
+
+def _rows():
+    now = datetime(2026, 11, 29, 12, 30, 15, 123456, tzinfo=UTC)
+    full = {"id": uuid.uuid4(), "parent_id": uuid.uuid4(), "title": "Sở Công Thương",
+            "count": 7, "as_text": 8, "day": date(2026, 1, 2), "day_of_time": now, "at": now,
+            "naive": datetime(2026, 1, 2, 3, 4), "flag": 1, "share": 0.5, "tags": ["a", 5],
+            "ids": [uuid.uuid4()], "extra": {"k": [1]}, "inner": {"code": "X", "at": now},
+            "inners": [{"code": 1, "at": None}], "renamed": "r", "source": b"bytes",
+            "secret": "never shown"}
+    nones = {**dict.fromkeys(full), "tags": [], "inners": [], "flag": 0, "title": 12,
+             "id": uuid.uuid4(), "day": date(2026, 1, 2), "day_of_time": date(2026, 1, 3),
+             "naive": now, "as_text": 1, "renamed": None, "source": None}
+    sparse = {"id": uuid.uuid4(), "title": "chỉ vài khóa"}  # absent keys are left out
+    return [full, nones, sparse]
+
+
+def test_fast_dump_gives_exactly_what_marshmallow_gives():
+    fast, plain, rows = _FastOut(), _Out(), _rows()
+    assert fast._plan() is not None
+    for row in rows:
+        assert fast.dump(row) == plain.dump(row)
+    assert fast.dump(rows, many=True) == plain.dump(rows, many=True)
+    assert _FastOut(many=True).dump(rows) == _Out(many=True).dump(rows)
+    assert fast.dump(iter(rows), many=True) == plain.dump(rows, many=True)  # a generator
+
+
+def test_fast_dump_leaves_objects_and_hooked_schemas_to_marshmallow():
+    class Obj:
+        id = uuid.uuid4()
+        title = "đối tượng"
+
+    assert _FastOut().dump(Obj()) == _Out().dump(Obj())
+
+    class Hooked(FastDumpSchema):
+        title = fields.String()
+
+        @post_dump
+        def _shout(self, data, **_kwargs):
+            return {"title": data["title"].upper()}
+
+    assert Hooked()._plan() is None
+    assert Hooked().dump({"title": "a"}) == {"title": "A"}
+
+    class Defaulted(FastDumpSchema):
+        title = fields.String(dump_default="x")
+
+    assert Defaulted().dump({}) == {"title": "x"}
