@@ -8,10 +8,15 @@ from datetime import UTC, date, datetime
 import pytest
 from flask import Flask
 from marshmallow import Schema, ValidationError, fields, post_dump
+from sqlalchemy import select
 from werkzeug.exceptions import UnprocessableEntity
 
+from services.tasks import service as tasks_service
+from services.tasks.models import User
+from shared.auth import Principal, deactivation_check
 from shared.messaging.events import build_event, parse_event
 from shared.schemas import FastDumpSchema, StrictParser, StrictSchema
+from tests.helpers import sqlite_database
 
 
 class _Query(StrictSchema):
@@ -125,3 +130,29 @@ def test_fast_dump_leaves_objects_and_hooked_schemas_to_marshmallow():
         title = fields.String(dump_default="x")
 
     assert Defaulted().dump({}) == {"title": "x"}
+
+
+def test_the_deactivation_check_reads_one_value_on_a_bare_connection(tmp_path):
+    db = sqlite_database("tasks", tmp_path)
+    now = datetime.now(UTC)
+    with db.uow() as uow:
+        unit = tasks_service.create_unit(uow=uow, actor_id=None, code="SCT", kind="department",
+                                         name_vi="Sở", name_en="Dept", now=now)
+        users = [tasks_service.create_user(uow=uow, actor_id=None, username=name,
+                                           password="long enough password", full_name=name,
+                                           unit_id=unit.id, roles=["viewer"], now=now)
+                 for name in ("active", "gone")]
+        users[1].active = False
+        uow.commit()
+    check = deactivation_check(db, id_column=User.id, active_column=User.active)
+
+    def principal(user_id):
+        return Principal(user_id=user_id, username="x", unit_id=unit.id, unit_code="SCT",
+                         roles=("viewer",))
+
+    assert check(principal(users[0].id)) is True
+    assert check(principal(users[1].id)) is False
+    assert check(principal(uuid.uuid4())) is True  # a user this table does not know (yet)
+    assert db.read_value(select(User.username).where(User.id == users[1].id)) == "gone"
+    assert db.read_value(select(User.username).where(User.id == uuid.uuid4())) is None
+    db.dispose()
