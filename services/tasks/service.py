@@ -509,7 +509,7 @@ def update_task(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID,
 
 def load_calendar(session) -> FastCalendar:
     """The working calendar with the admin's overrides (announced days off, make-up days)."""
-    rows = session.execute(select(CalendarOverride)).scalars().all()
+    rows = session.execute(select(CalendarOverride.day, CalendarOverride.kind)).all()
     return FastCalendar(
         extra_days_off=frozenset(r.day for r in rows if r.kind == "day_off"),
         makeup_working_days=frozenset(r.day for r in rows if r.kind == "working_day"))
