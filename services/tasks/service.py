@@ -150,7 +150,7 @@ def create_task(*, uow: UnitOfWork, principal: Principal, title: str, assignee_u
         raise ApiError(403, "role_required", roles="coordinator, head, admin")
     # One query loads both units; they are handed on to _search_text (the session's identity
     # map holds loaded objects only weakly, so looking them up again could mean two selects).
-    units = repository.get_units(uow.session, {assignee_unit_id, principal.unit_id})
+    units = repository.get_unit_names(uow.session, {assignee_unit_id, principal.unit_id})
     if assignee_unit_id not in units:
         raise ApiError(422, field_errors={"assignee_unit_id": [LocalizedText("unit_unknown")]})
     today = local_date(now)
@@ -164,11 +164,11 @@ def create_task(*, uow: UnitOfWork, principal: Principal, title: str, assignee_u
 
 
 def _search_text(uow: UnitOfWork, title: str, description: str,
-                 *unit_ids: uuid.UUID | None,
-                 units: dict[uuid.UUID, OrgUnit] | None = None) -> str:
+                 *unit_ids: uuid.UUID | None, units: dict[uuid.UUID, Any] | None = None) -> str:
     """What `q` searches: title, description and unit names, folded (no diacritics).
 
-    `units` may hold units the caller already loaded; the others are read from the database.
+    `units` may hold units (or rows with their `code`, `name_vi`, `name_en`) the caller
+    already loaded; the others are read from the database.
     """
     names = [title, description]
     for unit_id in dict.fromkeys(u for u in unit_ids if u is not None):
@@ -183,7 +183,7 @@ def add_task(*, uow: UnitOfWork, actor_id: uuid.UUID | None, lead_unit_id: uuid.
              plan_id: uuid.UUID | None = None, duty_id: uuid.UUID | None = None,
              kind: str = "general", period_year: int | None = None, calendar: WorkCalendar,
              now: datetime, kpi_codes: list[str] | None = None,
-             units: dict[uuid.UUID, OrgUnit] | None = None) -> Task:
+             units: dict[uuid.UUID, Any] | None = None) -> Task:
     """Write a task with its audit row and its `task.created` event (no permission checks).
 
     `units`: units already loaded by the caller (by id), so they are not read again.
