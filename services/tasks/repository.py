@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session
 
 from services.tasks.models import OrgUnit, Task, User
@@ -42,9 +42,12 @@ def list_units(session: Session) -> list[OrgUnit]:
     return list(session.execute(select(OrgUnit).order_by(OrgUnit.code)).scalars())
 
 
-def visible_tasks(principal: Principal):
-    """A select of the tasks the caller may see: all for head/admin, else its unit's."""
-    query = select(Task)
+def visible_tasks(principal: Principal, query: Select | None = None) -> Select:
+    """A select of the tasks the caller may see: all for head/admin, else its unit's.
+
+    `query` is the select to narrow (by default all of Task).
+    """
+    query = select(Task) if query is None else query
     if not principal.sees_all_units:
         query = query.where(
             or_(Task.assignee_unit_id == principal.unit_id, Task.lead_unit_id == principal.unit_id)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, not_, or_, select
+from sqlalchemy import Select, Text, and_, cast, func, not_, or_, select
 
 from services.tasks import repository
 from services.tasks.domain import (
@@ -262,14 +262,17 @@ def list_tasks(*, uow: UnitOfWork, principal: Principal, now: datetime,
     return [], _count(uow, query)
 
 
+# The select of the API's list, made once: every task column, then the total as a window count.
+_VIEWS = select(*TASK_COLUMNS, func.count().over().label("total"))
+
+
 def list_task_views(*, uow: UnitOfWork, principal: Principal, now: datetime,
                     sort: str = "deadline", page: int = 1, page_size: int = 50,
                     **filters: Any) -> tuple[list[dict[str, Any]], int]:
-    """`list_tasks` as `task_view`s, read as plain rows (the API's list: no ORM objects)."""
-    query = _filtered_tasks(principal=principal, now=now, **filters)
-    rows = uow.session.execute(
-        _page_of(query, sort, page, page_size).with_only_columns(
-            *TASK_COLUMNS, func.count().over().label("total"))).all()
+    """`list_tasks` as `task_view`s, read as plain rows on the session's connection (the
+    API's list: no ORM objects, no ORM result processing)."""
+    query = _filtered_tasks(principal=principal, now=now, query=_VIEWS, **filters)
+    rows = uow.session.connection().execute(_ordered(query, sort, page, page_size)).all()
     if not rows:
         return [], _count(uow, query)
     today = local_date(now)
@@ -278,8 +281,11 @@ def list_task_views(*, uow: UnitOfWork, principal: Principal, now: datetime,
 
 def _page_of(query, sort: str, page: int, page_size: int):
     """One page of the query in the wanted order, with the total as a window count."""
-    return (query.add_columns(func.count().over().label("total"))
-            .order_by(*SORTS[sort], Task.id).limit(page_size).offset((page - 1) * page_size))
+    return _ordered(query.add_columns(func.count().over().label("total")), sort, page, page_size)
+
+
+def _ordered(query, sort: str, page: int, page_size: int):
+    return query.order_by(*SORTS[sort], Task.id).limit(page_size).offset((page - 1) * page_size)
 
 
 def _count(uow: UnitOfWork, query) -> int:
@@ -293,9 +299,10 @@ def _filtered_tasks(*, principal: Principal, now: datetime, status: str | None =
                     kind: str | None = None, period_year: int | None = None,
                     timeliness: str | None = None, deadline_from: date | None = None,
                     deadline_to: date | None = None, kpi_code: str | None = None,
-                    q: str | None = None):
-    """The select of the tasks the caller may see that match the filters of `list_tasks`."""
-    query = repository.visible_tasks(principal)
+                    q: str | None = None, query: Select | None = None) -> Select:
+    """The select of the tasks the caller may see that match the filters of `list_tasks`
+    (`query`: the select to narrow, by default all of Task)."""
+    query = repository.visible_tasks(principal, query)
     unit_id = unit_id or assignee_unit_id
     if status:
         query = query.where(Task.status == status)
