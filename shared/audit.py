@@ -36,13 +36,13 @@ def record_audit(session: Session, table: Table, *, actor_id: uuid.UUID | None, 
                  entity: str, entity_id: Any, before: dict | None, after: dict | None,
                  now: datetime) -> None:
     """Append one audit row in the caller's transaction."""
-    session.execute(
-        insert(table).values(
-            id=uuid.uuid4(), occurred_at=now, actor_id=actor_id, action=action, entity=entity,
-            entity_id=str(entity_id), before=before, after=after,
-            correlation_id=get_correlation_id(),
-        )
-    )
+    # The values go as parameters of a plain INSERT (compiled once and cached), not into the
+    # statement with .values(), which SQLAlchemy coerces and keys anew on every call.
+    session.execute(insert(table), {
+        "id": uuid.uuid4(), "occurred_at": now, "actor_id": actor_id, "action": action,
+        "entity": entity, "entity_id": str(entity_id), "before": before, "after": after,
+        "correlation_id": get_correlation_id(),
+    })
 
 
 def jsonable(values: dict[str, Any]) -> dict[str, Any]:

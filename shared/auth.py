@@ -11,7 +11,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app, g, request
-from sqlalchemy import Column, select
+from sqlalchemy import Column, bindparam, select
 
 from shared.db import Database
 from shared.errors import ApiError
@@ -119,13 +119,12 @@ def deactivation_check(db: Database, *, id_column: Column, active_column: Column
 
     Users the table does not know (yet) pass: a copy may lag behind the tasks service.
     """
+    statement = select(active_column).where(id_column == bindparam("user_id"))
+
     def check(principal: Principal) -> bool:
-        # One autocommit select on PostgreSQL (no BEGIN/ROLLBACK around it): this runs on
-        # every authenticated request.
-        with db.reader() as uow:
-            active = uow.session.execute(select(active_column).where(
-                id_column == principal.user_id)).scalar_one_or_none()
-        return active is not False
+        # One autocommit select on PostgreSQL (no BEGIN/ROLLBACK around it), on a bare
+        # connection (no ORM session): this runs on every authenticated request.
+        return db.read_value(statement, {"user_id": principal.user_id}) is not False
     return check
 
 

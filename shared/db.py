@@ -8,8 +8,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Uuid, create_engine, event, exc
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Executable,
+    MetaData,
+    Uuid,
+    create_engine,
+    event,
+    exc,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -199,8 +210,10 @@ class Database:
         # Reads on PostgreSQL run in autocommit: no BEGIN and ROLLBACK round trips around a
         # request that only selects (READ COMMITTED takes a snapshot per statement anyway).
         # SQLite keeps its transactions (BEGIN IMMEDIATE is how it orders writers).
+        self.read_engine = self.engine if self.is_sqlite else self.engine.execution_options(
+            isolation_level="AUTOCOMMIT")
         self.reader_factory = self.session_factory if self.is_sqlite else sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+            self.read_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -214,6 +227,13 @@ class Database:
     def reader(self) -> UnitOfWork:
         """A unit of work for requests that only read (it must not be committed)."""
         return UnitOfWork(self.reader_factory)
+
+    def read_value(self, statement: Executable, params: dict[str, Any] | None = None) -> Any:
+        """The one value a read-only statement selects (None without a row), read on a bare
+        connection like `reader` reads (autocommit on PostgreSQL): no session is set up, which
+        matters for a check that runs on every request."""
+        with self.read_engine.connect() as conn:
+            return conn.execute(statement, params).scalar_one_or_none()
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""

@@ -118,10 +118,10 @@ class TaskCollection(MethodView):
         """
         now = current_time()
         with current_db().reader() as uow:
-            tasks, total = service.list_tasks(uow=uow, principal=current_principal(), now=now,
-                                              **query)
-            page = {"items": [service.task_view(t, now=now) for t in tasks], "total": total,
-                    "page": query["page"], "page_size": query["page_size"]}
+            items, total = service.list_task_views(uow=uow, principal=current_principal(),
+                                                   now=now, **query)
+            page = {"items": items, "total": total, "page": query["page"],
+                    "page_size": query["page_size"]}
             return page, 200, {"X-Total-Count": total}
 
     @tasks_blp.arguments(TaskCreate)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session
 
 from services.tasks.models import OrgUnit, Task, User
@@ -21,11 +21,15 @@ def get_unit(session: Session, unit_id: uuid.UUID) -> OrgUnit | None:
     return session.get(OrgUnit, unit_id)
 
 
-def get_units(session: Session, unit_ids: set[uuid.UUID | None]) -> dict[uuid.UUID, OrgUnit]:
-    """The units with these ids (those that exist), by id, in one query."""
+def get_unit_names(session: Session, unit_ids: set[uuid.UUID | None]) -> dict[uuid.UUID, Row]:
+    """Code and names (`code`, `name_vi`, `name_en`) of the units with these ids that exist,
+    by id, in one query, as rows (no ORM objects: a task's creation needs nothing more)."""
     ids = [u for u in unit_ids if u is not None]
-    rows = session.execute(select(OrgUnit).where(OrgUnit.id.in_(ids))).scalars() if ids else []
-    return {unit.id: unit for unit in rows}
+    if not ids:
+        return {}
+    return {row.id: row for row in session.execute(
+        select(OrgUnit.id, OrgUnit.code, OrgUnit.name_vi, OrgUnit.name_en)
+        .where(OrgUnit.id.in_(ids)))}
 
 
 def get_unit_by_code(session: Session, code: str) -> OrgUnit | None:
@@ -38,9 +42,12 @@ def list_units(session: Session) -> list[OrgUnit]:
     return list(session.execute(select(OrgUnit).order_by(OrgUnit.code)).scalars())
 
 
-def visible_tasks(principal: Principal):
-    """A select of the tasks the caller may see: all for head/admin, else its unit's."""
-    query = select(Task)
+def visible_tasks(principal: Principal, query: Select | None = None) -> Select:
+    """A select of the tasks the caller may see: all for head/admin, else its unit's.
+
+    `query` is the select to narrow (by default all of Task).
+    """
+    query = select(Task) if query is None else query
     if not principal.sees_all_units:
         query = query.where(
             or_(Task.assignee_unit_id == principal.unit_id, Task.lead_unit_id == principal.unit_id)

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from services.tasks.domain import TIMELINESS_VALUES
 from shared.messaging.events import ROLES, TASK_STATUSES, UNIT_KINDS
-from shared.schemas import StrictSchema
+from shared.schemas import FastDumpSchema, StrictSchema
 
 MAX_PAGE_SIZE = 100
 SORT_KEYS = ("deadline", "-deadline", "title", "-title", "status", "-status", "updated",
@@ -59,7 +59,7 @@ class TaskCreate(StrictSchema):
                                  validate=validate.Range(min=2000, max=2100))
 
 
-class TaskOut(Schema):
+class TaskOut(FastDumpSchema):
     id = fields.UUID()
     plan_id = fields.UUID(allow_none=True)
     duty_id = fields.UUID(allow_none=True)
@@ -101,7 +101,7 @@ class TaskQuery(StrictSchema):
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 
-class TaskPage(Schema):
+class TaskPage(FastDumpSchema):
     items = fields.List(fields.Nested(TaskOut), required=True)
     total = fields.Integer(required=True)
     page = fields.Integer(required=True)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, not_, or_, select
+from sqlalchemy import Select, Text, and_, cast, func, not_, or_, select
 
 from services.tasks import repository
 from services.tasks.domain import (
@@ -119,10 +119,24 @@ def task_timeliness(task: Task, *, today: date) -> str:
                       counts_submission=task.kind == "yearly_report")
 
 
+TASK_COLUMNS = tuple(Task.__table__.columns)
+_TASK_KEYS = tuple(c.key for c in TASK_COLUMNS)
+
+
 def task_view(task: Task, *, now: datetime) -> dict[str, Any]:
     """A task with its timeliness as of now, for the API."""
-    view = {c.key: getattr(task, c.key) for c in Task.__table__.columns}
+    view = {key: getattr(task, key) for key in _TASK_KEYS}
     view["timeliness"] = task_timeliness(task, today=local_date(now))
+    return view
+
+
+def _row_view(row: Any, today: date) -> dict[str, Any]:
+    """`task_view` of a row of TASK_COLUMNS (no ORM object is built for it)."""
+    view = dict(zip(_TASK_KEYS, row, strict=False))  # the row ends with the total
+    view["timeliness"] = timeliness(
+        status=view["status"], effective=view["effective_deadline"],
+        completed_at=view["completed_at"], today=today, submitted_at=view["submitted_at"],
+        counts_submission=view["kind"] == "yearly_report")
     return view
 
 
@@ -134,9 +148,10 @@ def create_task(*, uow: UnitOfWork, principal: Principal, title: str, assignee_u
     """A coordinator (or the head) gives a unit a task with a deadline."""
     if not principal.has_role("coordinator", "head", "admin"):
         raise ApiError(403, "role_required", roles="coordinator, head, admin")
-    # One query loads both units; _search_text then finds them in the session.
-    if assignee_unit_id not in repository.get_units(uow.session,
-                                                    {assignee_unit_id, principal.unit_id}):
+    # One query loads both units; they are handed on to _search_text (the session's identity
+    # map holds loaded objects only weakly, so looking them up again could mean two selects).
+    units = repository.get_unit_names(uow.session, {assignee_unit_id, principal.unit_id})
+    if assignee_unit_id not in units:
         raise ApiError(422, field_errors={"assignee_unit_id": [LocalizedText("unit_unknown")]})
     today = local_date(now)
     if deadline < today:
@@ -145,15 +160,19 @@ def create_task(*, uow: UnitOfWork, principal: Principal, title: str, assignee_u
     return add_task(uow=uow, actor_id=principal.user_id, lead_unit_id=principal.unit_id,
                     title=title, assignee_unit_id=assignee_unit_id, deadline=deadline,
                     description=description, plan_id=plan_id, duty_id=duty_id, kind=kind,
-                    period_year=period_year, calendar=calendar, now=now)
+                    period_year=period_year, calendar=calendar, now=now, units=units)
 
 
 def _search_text(uow: UnitOfWork, title: str, description: str,
-                 *unit_ids: uuid.UUID | None) -> str:
-    """What `q` searches: title, description and unit names, folded (no diacritics)."""
+                 *unit_ids: uuid.UUID | None, units: dict[uuid.UUID, Any] | None = None) -> str:
+    """What `q` searches: title, description and unit names, folded (no diacritics).
+
+    `units` may hold units (or rows with their `code`, `name_vi`, `name_en`) the caller
+    already loaded; the others are read from the database.
+    """
     names = [title, description]
     for unit_id in dict.fromkeys(u for u in unit_ids if u is not None):
-        unit = repository.get_unit(uow.session, unit_id)
+        unit = (units or {}).get(unit_id) or repository.get_unit(uow.session, unit_id)
         if unit is not None:
             names += [unit.name_vi, unit.name_en, unit.code]
     return fold(" ".join(names))
@@ -163,15 +182,20 @@ def add_task(*, uow: UnitOfWork, actor_id: uuid.UUID | None, lead_unit_id: uuid.
              title: str, assignee_unit_id: uuid.UUID, deadline: date, description: str = "",
              plan_id: uuid.UUID | None = None, duty_id: uuid.UUID | None = None,
              kind: str = "general", period_year: int | None = None, calendar: WorkCalendar,
-             now: datetime, kpi_codes: list[str] | None = None) -> Task:
-    """Write a task with its audit row and its `task.created` event (no permission checks)."""
+             now: datetime, kpi_codes: list[str] | None = None,
+             units: dict[uuid.UUID, Any] | None = None) -> Task:
+    """Write a task with its audit row and its `task.created` event (no permission checks).
+
+    `units`: units already loaded by the caller (by id), so they are not read again.
+    """
     if kpi_codes is None and duty_id is not None:
         from services.tasks.models import Duty
         duty = uow.session.get(Duty, duty_id)
         kpi_codes = list(duty.kpi_codes) if duty is not None else []
     task = Task(
         kpi_codes=list(kpi_codes or []),
-        search_text=_search_text(uow, title, description, assignee_unit_id, lead_unit_id),
+        search_text=_search_text(uow, title, description, assignee_unit_id, lead_unit_id,
+                                 units=units),
         id=uuid.uuid4(), plan_id=plan_id, duty_id=duty_id, title=title, description=description,
         kind=kind, period_year=period_year, assignee_unit_id=assignee_unit_id,
         lead_unit_id=lead_unit_id, deadline=deadline,
@@ -226,7 +250,59 @@ def list_tasks(*, uow: UnitOfWork, principal: Principal, now: datetime,
     `q` matches every word, without diacritics, in titles, descriptions and unit names.
     Deadline range and sort use the effective deadline.
     """
-    query = repository.visible_tasks(principal)
+    query = _filtered_tasks(principal=principal, now=now, status=status, unit_id=unit_id,
+                            assignee_unit_id=assignee_unit_id, plan_id=plan_id,
+                            duty_id=duty_id, kind=kind, period_year=period_year,
+                            timeliness=timeliness, deadline_from=deadline_from,
+                            deadline_to=deadline_to, kpi_code=kpi_code, q=q)
+    # The total comes with the page (a window count): one query, not two.
+    rows = uow.session.execute(_page_of(query, sort, page, page_size)).all()
+    if rows:
+        return [row[0] for row in rows], rows[0].total
+    return [], _count(uow, query)
+
+
+# The select of the API's list, made once: every task column, then the total as a window count.
+_VIEWS = select(*TASK_COLUMNS, func.count().over().label("total"))
+
+
+def list_task_views(*, uow: UnitOfWork, principal: Principal, now: datetime,
+                    sort: str = "deadline", page: int = 1, page_size: int = 50,
+                    **filters: Any) -> tuple[list[dict[str, Any]], int]:
+    """`list_tasks` as `task_view`s, read as plain rows on the session's connection (the
+    API's list: no ORM objects, no ORM result processing)."""
+    query = _filtered_tasks(principal=principal, now=now, query=_VIEWS, **filters)
+    rows = uow.session.connection().execute(_ordered(query, sort, page, page_size)).all()
+    if not rows:
+        return [], _count(uow, query)
+    today = local_date(now)
+    return [_row_view(row, today) for row in rows], rows[0].total
+
+
+def _page_of(query, sort: str, page: int, page_size: int):
+    """One page of the query in the wanted order, with the total as a window count."""
+    return _ordered(query.add_columns(func.count().over().label("total")), sort, page, page_size)
+
+
+def _ordered(query, sort: str, page: int, page_size: int):
+    return query.order_by(*SORTS[sort], Task.id).limit(page_size).offset((page - 1) * page_size)
+
+
+def _count(uow: UnitOfWork, query) -> int:
+    return uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+
+
+def _filtered_tasks(*, principal: Principal, now: datetime, status: str | None = None,
+                    unit_id: uuid.UUID | None = None,
+                    assignee_unit_id: uuid.UUID | None = None,
+                    plan_id: uuid.UUID | None = None, duty_id: uuid.UUID | None = None,
+                    kind: str | None = None, period_year: int | None = None,
+                    timeliness: str | None = None, deadline_from: date | None = None,
+                    deadline_to: date | None = None, kpi_code: str | None = None,
+                    q: str | None = None, query: Select | None = None) -> Select:
+    """The select of the tasks the caller may see that match the filters of `list_tasks`
+    (`query`: the select to narrow, by default all of Task)."""
+    query = repository.visible_tasks(principal, query)
     unit_id = unit_id or assignee_unit_id
     if status:
         query = query.where(Task.status == status)
@@ -252,15 +328,7 @@ def list_tasks(*, uow: UnitOfWork, principal: Principal, now: datetime,
     for word in fold(q or "").split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Task.search_text.like(f"%{escaped}%", escape="\\"))
-    # The total comes with the page (a window count): one query, not two.
-    rows = uow.session.execute(
-        query.add_columns(func.count().over().label("total"))
-        .order_by(*SORTS[sort], Task.id).limit(page_size).offset((page - 1) * page_size)
-    ).all()
-    if rows:
-        return [row[0] for row in rows], rows[0].total
-    total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    return [], total
+    return query
 
 
 def timeliness_stats(*, uow: UnitOfWork, principal: Principal, now: datetime,
@@ -448,7 +516,7 @@ def update_task(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID,
 
 def load_calendar(session) -> FastCalendar:
     """The working calendar with the admin's overrides (announced days off, make-up days)."""
-    rows = session.execute(select(CalendarOverride)).scalars().all()
+    rows = session.execute(select(CalendarOverride.day, CalendarOverride.kind)).all()
     return FastCalendar(
         extra_days_off=frozenset(r.day for r in rows if r.kind == "day_off"),
         makeup_working_days=frozenset(r.day for r in rows if r.kind == "working_day"))

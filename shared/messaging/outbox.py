@@ -73,6 +73,7 @@ class Outbox:
     def __init__(self, tables: MessagingTables, *, producer: str):
         self.tables = tables
         self.producer = producer
+        self._insert = insert(tables.outbox).inline()
 
     def add(
         self,
@@ -93,16 +94,12 @@ class Outbox:
             now=now,
         )
         event_id = uuid.UUID(envelope["id"])
-        session.execute(  # inline: no RETURNING of the serial id, so it can be pipelined
-            insert(self.tables.outbox).inline().values(
-                event_id=event_id,
-                event_type=event_type,
-                payload=envelope,
-                created_at=now,
-                available_at=now,
-                attempts=0,
-            )
-        )
+        # inline: no RETURNING of the serial id, so it can be pipelined; the values go as
+        # parameters of a statement made once (see record_audit).
+        session.execute(self._insert, {
+            "event_id": event_id, "event_type": event_type, "payload": envelope,
+            "created_at": now, "available_at": now, "attempts": 0,
+        })
         return event_id
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from services.tasks import service
 from services.tasks.app import create_app
@@ -65,3 +66,25 @@ def test_search_filters_and_scope_work_the_same_on_postgresql(pg_world):
     assert titles("", reporter) == ["Tập huấn sản xuất sạch hơn"]
     stats = client.get("/tasks/api/v1/stats/timeliness", headers=head).json
     assert sum(u["overdue"] for u in stats["units"]) == 1
+
+
+def test_creating_a_task_reads_each_unit_once(pg_world):
+    client, settings, units = pg_world
+    db = client.application.extensions["db"]
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        coordinator = bearer(token_for(settings, unit_id=units["SCT"], roles=("coordinator",)))
+        response = client.post(TASKS, headers=coordinator, json={
+            "title": "Kiểm tra", "assignee_unit_id": str(units["D1"]), "deadline": "2099-12-21"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 201, response.json
+    assert sum("FROM org_units" in s for s in statements) == 1  # both units in one select
+    head = bearer(token_for(settings, unit_id=units["SCT"], roles=("head",)))
+    found = client.get(f"{TASKS}?q=kiem tra tu ky so cong thuong", headers=head).json["items"]
+    assert [t["id"] for t in found] == [response.json["id"]]  # both units' names searchable
