@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, missing
-from marshmallow.decorators import POST_DUMP, PRE_DUMP
-from marshmallow.utils import ensure_text_type
+from marshmallow import RAISE, Schema
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
@@ -96,100 +93,3 @@ def check_json_body(data: Any) -> None:
         elif isinstance(value, list):
             stack.extend((item, f"{where}.{i}" if where else str(i), depth + 1)
                          for i, item in enumerate(value))
-
-
-# How a field's value becomes JSON in a fast plan: value, attribute name, source object.
-_Convert = Callable[[Any, str, Any], Any]
-
-
-def _none_or(convert: Callable[[Any], Any]) -> _Convert:
-    return lambda value, _attr, _obj: None if value is None else convert(value)
-
-
-def _text(value: Any, _attr: str, _obj: Any) -> Any:
-    # fields.String: None stays None, anything else is made text (str itself is unchanged).
-    if value.__class__ is str or value is None:
-        return value
-    return ensure_text_type(value)
-
-
-def _converter(field: fields.Field) -> _Convert:
-    """What the field's own `_serialize` would make of a value, with less overhead for the
-    common field types; any other field's `_serialize` is used as it is."""
-    kind = type(field)
-    if kind is fields.UUID:
-        return _none_or(str)
-    if kind is fields.String:
-        return _text
-    if kind is fields.Integer and not field.as_string:
-        return _none_or(int)
-    if kind in (fields.Date, fields.DateTime, fields.AwareDateTime, fields.NaiveDateTime):
-        format_func = kind.SERIALIZATION_FUNCS.get(field.format or kind.DEFAULT_FORMAT)
-        if format_func is not None:
-            return _none_or(format_func)
-    if kind is fields.List:
-        inner = _converter(field.inner)
-        return lambda value, attr, obj: None if value is None else [
-            inner(each, attr, obj) for each in value]
-    return field._serialize
-
-
-class FastDumpSchema(Schema):
-    """An output schema that dumps dicts without marshmallow's per-field accessor machinery.
-
-    Each field's value goes through what that field's own serialization does (see
-    `_converter`), so the result is exactly what `Schema.dump` returns; objects that are not
-    dicts, and schemas with dump hooks, dotted attributes, dump defaults or fields that do not
-    read an attribute, are dumped by marshmallow itself. A list of 50 tasks costs about a
-    third of the time.
-    """
-
-    _fast_plan: list[tuple[str, str, _Convert]] | None
-
-    def _plan(self) -> list[tuple[str, str, _Convert]] | None:
-        """(output key, attribute, converter) of every dumped field, or None: not eligible."""
-        try:
-            return self._fast_plan
-        except AttributeError:
-            pass
-        plan: list[tuple[str, str, _Convert]] | None = []
-        if self._hooks[PRE_DUMP] or self._hooks[POST_DUMP] \
-                or type(self).get_attribute is not Schema.get_attribute:
-            plan = None
-        for name, field in self.dump_fields.items():
-            attribute = field.attribute or name
-            if plan is None or "." in attribute or field.dump_default is not missing \
-                    or not field._CHECK_ATTRIBUTE \
-                    or type(field).get_value is not fields.Field.get_value:
-                plan = None
-                break
-            key = field.data_key if field.data_key is not None else name
-            plan.append((key, attribute, _converter(field)))
-        self._fast_plan = plan
-        return plan
-
-    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
-        """Like `Schema.dump`; dicts (one, or a list of them) take the fast plan."""
-        many = self.many if many is None else bool(many)
-        plan = self._plan()
-        if plan is None:
-            return super().dump(obj, many=many)
-        if not many:
-            return self._dump_one(plan, obj) if obj.__class__ is dict \
-                else super().dump(obj, many=False)
-        if obj.__class__ not in (list, tuple) or any(item.__class__ is not dict for item in obj):
-            return super().dump(obj, many=True)
-        return [self._dump_one(plan, item) for item in obj]
-
-    @staticmethod
-    def _dump_one(plan: list[tuple[str, str, _Convert]], obj: dict) -> dict[str, Any]:
-        out = {}
-        for key, attribute, convert in plan:
-            try:
-                value = obj[attribute]
-            except KeyError:  # as marshmallow's accessor: then an attribute, else left out
-                value = getattr(obj, attribute, missing)
-                if value is missing:
-                    continue
-            out[key] = convert(value, attribute, obj)
-        return out

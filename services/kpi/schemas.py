@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.kpi.domain import CP_YEARLY_FIELDS, FORMS, REPORT_STATUSES, FieldDef
-from services.kpi.dumping import FastDumpSchema
+from shared.dumping import FastDumpSchema
 from shared.messaging.events import KPI_STATUSES
 from shared.schemas import StrictSchema
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.tasks.domain import TIMELINESS_VALUES
+from shared.dumping import FastDumpSchema
 from shared.messaging.events import ROLES, TASK_STATUSES, UNIT_KINDS
-from shared.schemas import FastDumpSchema, StrictSchema
+from shared.schemas import StrictSchema
 
 MAX_PAGE_SIZE = 100
 SORT_KEYS = ("deadline", "-deadline", "title", "-title", "status", "-status", "updated",

@@ -10,7 +10,6 @@ from types import SimpleNamespace
 from marshmallow import Schema, fields
 
 from services.kpi import explain, kpis, service, summary
-from services.kpi.dumping import FastDumpSchema
 from services.kpi.schemas import (
     ExplainOut,
     IndicatorOut,
@@ -20,6 +19,7 @@ from services.kpi.schemas import (
     SummaryOut,
 )
 from services.kpi.settings import KpiSettings
+from shared.dumping import FastDumpSchema
 from tests.unit.kpi.conftest import ON_TIME
 
 
