@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from shared.runtime import tune_process
+
 
 def paced(job: Callable[[int], None], *, rate: float, count: int,
           threads: int = 32) -> list[float]:
@@ -15,6 +17,7 @@ def paced(job: Callable[[int], None], *, rate: float, count: int,
     Latency is counted from the moment the job was due, not from when a thread took it, so a
     slow system cannot hide its queueing (no coordinated omission).
     """
+    tune_process()  # the load generator: its own pauses must not count as latency
     latencies: list[float] = [0.0] * count
     errors: list[BaseException] = []
     lock = threading.Lock()

@@ -2,6 +2,8 @@
 
 import os
 
+from shared.runtime import post_worker_init  # noqa: F401 - gunicorn reads it by name
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))

@@ -38,6 +38,7 @@ from shared.errors import install_error_handlers
 from shared.logging import configure_logging
 from shared.migrate import upgrade
 from shared.pages import install_pages
+from shared.runtime import tune_process
 from shared.settings import SERVICES, Settings
 from shared.worker import ServiceWorker
 
@@ -124,6 +125,7 @@ def main() -> None:
                   file=sys.stderr)
     from waitress import serve
 
+    tune_process()
     try:
         serve(app, host="127.0.0.1", port=settings.port, threads=8, ident="plan-tracker")
     finally:

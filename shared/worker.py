@@ -13,6 +13,7 @@ from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.outbox import MessagingTables
 from shared.messaging.publisher import make_publisher
 from shared.messaging.relay import OutboxRelay
+from shared.runtime import tune_process
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -86,4 +87,6 @@ def run_worker(service: str, build: Callable[[Settings], ServiceWorker]) -> None
     """The body of `python -m services.<name>.worker`: settings, logging, run until SIGTERM."""
     settings = Settings.from_env()
     configure_logging(service, json_format=settings.log_json)
-    build(settings).run_until_signalled()
+    worker = build(settings)
+    tune_process()
+    worker.run_until_signalled()
