@@ -36,7 +36,10 @@ REMINDERS = scaled(10_000, 1_000)
 TIMEOUT_S = scaled(900, 300)
 BUDGET_S = 300  # no second round when the first pair took longer than this
 EMAIL = "baocao.tphd@bench.example.vn"
-CONSUMERS = 2  # one notifications worker process: 2 consumers (batches of 50), 2 senders
+# As Celery's prefork ×2 on the other side: two notifications worker processes, each with
+# its consumers (batches of up to 50 events) and its 2 sending loops.
+WORKER_PROCESSES = int(os.environ.get("BENCH_P4_WORKERS", "2"))
+CONSUMERS = int(os.environ.get("BENCH_P4_CONSUMERS", "1"))  # per worker process
 
 
 @dataclass
@@ -106,8 +109,10 @@ def measure_ours(tallies: list[Tally]) -> float:
                "TASKS_SCAN_INTERVAL": "1", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
                "NOTIFY_SENDER_POLL_INTERVAL": "0.2", "DATA_DIR": str(tmp),
                "WORKER_CONSUMERS": str(CONSUMERS)}
-        for name, url in (("notifications", notes_url), ("tasks", tasks_url)):
-            worker = Process(f"{name}-worker", [sys.executable, "-m", f"services.{name}.worker"],
+        workers = [("tasks", tasks_url)] + [("notifications", notes_url)] * WORKER_PROCESSES
+        for n, (name, url) in enumerate(workers):
+            worker = Process(f"{name}-worker-{n}",
+                             [sys.executable, "-m", f"services.{name}.worker"],
                              {**env, "DATABASE_URL": url}, tmp)
             stack.callback(worker.stop)
         notes = create_engine(notes_url, pool_size=1)
@@ -194,8 +199,8 @@ def _row(engine, sql: str) -> tuple[int, int]:
 
 def run(*, ids: set[str] | None = None, rounds: int = 3) -> list[Comparison]:
     """Reminders/s end to end, ours against Celery, with lost and duplicated counts."""
-    ours, celery = (Series(f"scanner → relay → notifications (1 worker process, {CONSUMERS} "
-                           "consumers, 2 senders)", "reminders/s"),
+    ours, celery = (Series(f"scanner → relay → notifications ({WORKER_PROCESSES} worker "
+                           f"processes × {CONSUMERS} consumer, 2 senders)", "reminders/s"),
                     Series("Celery (beat-like scan, acks_late, prefork ×2)", "reminders/s"))
     ours_tallies: list[Tally] = []
     celery_tallies: list[Tally] = []
