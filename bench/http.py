@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 
 from bench import bare_app
-from bench.brokers import pg_database, rabbit_vhost
+from bench.brokers import checkpoint, pg_database, rabbit_vhost
 from bench.harness import Comparison, Series, alternate, scaled
 from bench.seeding import PASSWORD, create_user, seed_kpi
 from shared.settings import PROJECT_ROOT
@@ -98,6 +98,8 @@ def run(*, ids: set[str] | None = None, rounds: int = 3) -> list[Comparison]:
         bare, bare_base = gunicorn("bare-web", "bench.bare_app:create_app()",
                                    {**env, "DATABASE_URL": bare_url}, tmp)
         stack.callback(bare.stop)
+        for url in (tasks_url, kpi_url, bare_url):
+            checkpoint(url)
         wait_http_ok(f"{base}/tasks/healthz", ours)
         wait_http_ok(f"{kpi_base}/kpi/healthz", kpi_web)
         wait_http_ok(f"{bare_base}/bare/items/1", bare)

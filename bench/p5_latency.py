@@ -19,7 +19,7 @@ import requests
 from kombu import Connection, Exchange, Queue
 from sqlalchemy import insert
 
-from bench.brokers import pg_database, rabbit_vhost
+from bench.brokers import checkpoint, pg_database, rabbit_vhost
 from bench.harness import Comparison, Series, percentile, scaled
 from bench.http import gunicorn
 from bench.pacing import paced
@@ -142,6 +142,7 @@ def run(*, ids: set[str] | None = None, rounds: int = 3) -> list[Comparison]:
         amqp_url = stack.enter_context(rabbit_vhost())
         seed_kpi(kpi_url)
         units = add_units(kpi_url, count * (rounds + 1))
+        checkpoint(kpi_url)
         env = {**os.environ, "APP_MODE": "production", "SECRET_KEY": TEST_SECRET,
                "BROKER_URL": amqp_url, "DATABASE_URL": kpi_url, "LOG_FORMAT": "json",
                "RELAY_POLL_INTERVAL": "0.05"}
