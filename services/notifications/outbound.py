@@ -48,12 +48,6 @@ def record_task_state(*, uow: UnitOfWork, data: dict[str, Any], at: datetime) ->
     return row
 
 
-def task_closed(session, task_id: uuid.UUID) -> bool:
-    """True if the local copy says the task was done or cancelled."""
-    state = session.get(TaskState, task_id)
-    return state is not None and state.status in domain.CLOSED_STATUSES
-
-
 def who_is_told(session, event_type: str, data: dict[str, Any]) -> list[Recipient]:
     """The active users an event is for (see the service README's table)."""
     active_recipients = Lookups.of(session).active_recipients
