@@ -85,67 +85,6 @@ def deliver(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
     return len(fresh)
 
 
-def notify_task_created(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
-                        task: dict[str, Any], at: datetime) -> int:
-    """Tell the reporters and coordinators of the assignee unit about their new task."""
-    recipients = repository.active_recipients(uow.session, unit_id=task["assignee_unit_id"],
-                                              roles=("reporter", "coordinator"))
-    unit = repository.get_unit(uow.session, task["assignee_unit_id"])
-    text = domain.task_created_text(task_id=task["task_id"], title=task["title"],
-                                    unit=unit_names(unit),
-                                    effective_deadline=task["effective_deadline"], now=at)
-    return deliver(uow=uow, event_id=event_id, event_type=event_type,
-                   user_ids=[r.user_id for r in recipients], text=text, at=at)
-
-
-def notify_task_status_changed(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
-                               task: dict[str, Any], at: datetime) -> int:
-    """Tell the lead unit's coordinators and the assignee unit's users, not the actor."""
-    recipients = repository.active_recipients(uow.session, unit_id=task["assignee_unit_id"])
-    if task.get("lead_unit_id") is not None:
-        recipients += repository.active_recipients(uow.session, unit_id=task["lead_unit_id"],
-                                                   roles=("coordinator",))
-    unit = repository.get_unit(uow.session, task["assignee_unit_id"])
-    text = domain.task_status_changed_text(
-        task_id=task["task_id"], title=task["title"], unit=unit_names(unit),
-        old_status=task["old_status"], new_status=task["status"], reason=task.get("reason"),
-        effective_deadline=task["effective_deadline"], now=at)
-    actor = task.get("actor_id")
-    return deliver(uow=uow, event_id=event_id, event_type=event_type,
-                   user_ids=[r.user_id for r in recipients if r.user_id != actor], text=text,
-                   at=at)
-
-
-def notify_report_returned(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
-                           report: dict[str, Any], at: datetime) -> int:
-    """Tell the users of the report's unit that it came back and must be fixed."""
-    recipients = repository.active_recipients(uow.session, unit_id=report["unit_id"])
-    unit = repository.get_unit(uow.session, report["unit_id"])
-    text = domain.report_returned_text(report_id=report["report_id"],
-                                       form_code=report["form_code"], year=report["year"],
-                                       version=report["version"], unit=unit_names(unit),
-                                       reason=report.get("reason"))
-    actor = report.get("actor_id")
-    return deliver(uow=uow, event_id=event_id, event_type=event_type,
-                   user_ids=[r.user_id for r in recipients if r.user_id != actor], text=text,
-                   at=at)
-
-
-def notify_kpi_status_changed(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
-                              kpi: dict[str, Any], at: datetime) -> int:
-    """Tell every active department head that an indicator changed status."""
-    recipients = repository.active_recipients(uow.session, roles=("head",))
-    unit = None
-    if kpi.get("unit_id") is not None:
-        unit = unit_names(repository.get_unit(uow.session, kpi["unit_id"]))
-    text = domain.kpi_status_changed_text(
-        indicator_code=kpi["indicator_code"], year=kpi["year"], unit=unit,
-        old_status=kpi["old_status"], new_status=kpi["new_status"], value=kpi.get("value"),
-        target=kpi.get("target"))
-    return deliver(uow=uow, event_id=event_id, event_type=event_type,
-                   user_ids=[r.user_id for r in recipients], text=text, at=at)
-
-
 def list_inbox(*, uow: UnitOfWork, principal: Principal, unread_only: bool = False,
                limit: int = 50, offset: int = 0) -> tuple[list[InboxMessage], int]:
     """The caller's own messages, unread first then newest; with the total count."""

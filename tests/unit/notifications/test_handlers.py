@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from services.notifications import service
+from services.notifications.domain import Names
 from services.notifications.models import InboxMessage, Recipient, Unit, audit_log
+from services.notifications.outbound import inbox_text
 from tests.unit.notifications.factories import (
     GIA_LOC,
     NOW,
@@ -104,13 +106,20 @@ def test_applying_the_same_event_twice_gives_one_inbox_row_per_user(db, consumer
     assert len(inbox_of(db, PEOPLE["dieuphoi.tuky"])) == 1
 
 
+def service_text(event):
+    """The inbox text the consumer made for a task.created event."""
+    return inbox_text(event.type, event.data, unit=Names("Huyện Tứ Kỳ", "Tu Ky District"),
+                      at=event.occurred_at, base_url="")
+
+
 def test_delivering_an_event_again_outside_the_consumer_adds_no_second_row(db, consumer,
                                                                            directory):
     event = make_event("task.created", task_data())
     consumer.apply(event)
     with db.uow() as uow:
-        added = service.notify_task_created(uow=uow, event_id=event.id, event_type=event.type,
-                                            task=event.data, at=event.occurred_at)
+        added = service.deliver(uow=uow, event_id=event.id, event_type=event.type,
+                                user_ids=[PEOPLE["baocao.tuky"].user_id],
+                                text=service_text(event), at=event.occurred_at)
         uow.commit()
     assert added == 0
     assert len(inbox_of(db, PEOPLE["baocao.tuky"])) == 1
