@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import statistics
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -83,6 +84,24 @@ def alternate(rounds: int, contenders: list[tuple[Series, Callable[[], float]]])
     for _ in range(rounds):
         for series, measure in contenders:
             series.values.append(measure())
+
+
+def machine_speed(times: int = 7) -> tuple[float, float]:
+    """(fastest, median) ms of a fixed pure-Python workload on this machine, now.
+
+    Absolute figures move with the machine (the same code gave P1 394 req/s on one 2-core
+    machine of this kind and 190 on another): this figure, printed with the results, says how fast
+    the machine was while they were measured, so that runs on different machines can be
+    compared. The ratios, measured against baselines in the same run, need no such care.
+    """
+    samples = []
+    for _ in range(times):
+        began = time.perf_counter()
+        table: dict[str, int] = {}
+        for i in range(300_000):
+            table[str(i % 1000)] = table.get(str(i % 1000), 0) + i
+        samples.append((time.perf_counter() - began) * 1000)
+    return min(samples), statistics.median(samples)
 
 
 def write_results(comparisons: list[Comparison], *, name: str = "results",

@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 
-from bench.harness import QUICK, Comparison, write_results
+from bench.harness import QUICK, Comparison, machine_speed, write_results
 
 ALL_IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
 # Each runner (a module of bench/ with run(ids=, rounds=)) and the ids it measures. Modules are
@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ids = wanted_ids(args.ids)
     started = time.monotonic()
+    speed = [machine_speed()]  # before; the after is added at the end
     comparisons: list[Comparison] = []
     lines: list[str] = []
     full = set(ids) == set(ALL_IDS) and not QUICK
@@ -68,15 +69,24 @@ def main(argv: list[str] | None = None) -> int:
                          f"(traceback on stderr)")
         # Written after every benchmark, so that an interrupted run still leaves its figures.
         path = write_results(comparisons, name="results" if full else "results-partial",
-                             header=_header(ids, started, lines))
+                             header=_header(ids, started, lines, speed))
+    speed.append(machine_speed())
+    path = write_results(comparisons, name="results" if full else "results-partial",
+                         header=_header(ids, started, lines, speed))
     print(path.read_text("utf-8"))
     failed = any("FAILED" in line for line in lines)
     return 0 if not failed and all(c.met is not False for c in comparisons) else 1
 
 
-def _header(ids: list[str], started: float, lines: list[str]) -> list[str]:
+def _header(ids: list[str], started: float, lines: list[str],
+            speed: list[tuple[float, float]]) -> list[str]:
     note = os.environ.get("BENCH_NOTE", "")  # e.g. how busy the machine was
+    when = ("before", "after")
+    pace = "; ".join(f"{w}: fastest {fast:.0f} ms, median {median:.0f} ms"
+                     for w, (fast, median) in zip(when, speed, strict=False))
     return [*([f"**{note}**", ""] if note else []),
+            "Machine speed (bench.harness.machine_speed, a fixed pure-Python workload, 7 times; "
+            f"lower is faster): {pace}.", "",
             f"Ran {' '.join(ids)}{' (BENCH_QUICK)' if QUICK else ''} in "
             f"{time.monotonic() - started:.0f} s:", "", *lines, ""]
 
