@@ -453,3 +453,19 @@ def test_a_consumer_stops_when_asked_even_while_the_broker_is_unreachable(consum
     consumer.should_stop = True
     thread.join(15)
     assert not thread.is_alive(), "the consumer kept retrying after should_stop"
+
+
+def test_a_batch_spanning_several_socket_writes_arrives_whole_and_in_order(
+        amqp_url, producer_db):
+    """The publisher gathers frames into writes of WRITE_CHUNK bytes: 200 events of ~800 bytes
+    (several writes) are all confirmed, marked sent and queued in their order."""
+    unit = add_unit(producer_db)
+    relay = make_relay(producer_db, confirm_publisher(amqp_url))
+    ids = commit_tasks(producer_db, unit, 200, prefix="x" * 450, per_transaction=50)
+    assert relay.run_once() == 200
+    relay.publisher.close()
+    assert relay.pending_count() == 0
+    wait_for(lambda: queue_state(amqp_url, QUEUE)[0] == 200, timeout=10, what="200 queued")
+    got = drain_queue(amqp_url, QUEUE)
+    assert [props.message_id for props, _ in got] == [str(i) for i in ids]
+    assert all(json.loads(body)["data"]["title"].startswith("x" * 450) for _, body in got)
