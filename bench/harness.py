@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import socket
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -90,9 +92,10 @@ def machine_speed(times: int = 7) -> tuple[float, float]:
     """(fastest, median) ms of a fixed pure-Python workload on this machine, now.
 
     Absolute figures move with the machine (the same code gave P1 394 req/s on one 2-core
-    machine of this kind and 190 on another): this figure, printed with the results, says how fast
-    the machine was while they were measured, so that runs on different machines can be
-    compared. The ratios, measured against baselines in the same run, need no such care.
+    machine of this kind and 203 on another): this figure and loopback_round_trip_us, printed
+    with the results, say how fast the machine was while they were measured, so that runs on
+    different machines can be compared. The ratios, measured against baselines in the same
+    run, need no such care.
     """
     samples = []
     for _ in range(times):
@@ -102,6 +105,34 @@ def machine_speed(times: int = 7) -> tuple[float, float]:
             table[str(i % 1000)] = table.get(str(i % 1000), 0) + i
         samples.append((time.perf_counter() - began) * 1000)
     return min(samples), statistics.median(samples)
+
+
+def loopback_round_trip_us(count: int = 2000) -> float:
+    """Median µs of one byte sent to a thread over a local socket pair and sent back.
+
+    The pure-Python figure above misses what the services spend in system calls and thread
+    hand-overs on every request and message; this one measures that, as the machine gives it.
+    """
+    ours, theirs = socket.socketpair()
+
+    def echo() -> None:
+        for _ in range(count):
+            theirs.sendall(theirs.recv(1))
+
+    thread = threading.Thread(target=echo, daemon=True)
+    thread.start()
+    samples = []
+    try:
+        for _ in range(count):
+            began = time.perf_counter()
+            ours.sendall(b"x")
+            ours.recv(1)
+            samples.append((time.perf_counter() - began) * 1e6)
+    finally:
+        thread.join(10)
+        ours.close()
+        theirs.close()
+    return statistics.median(samples)
 
 
 def write_results(comparisons: list[Comparison], *, name: str = "results",

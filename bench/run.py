@@ -14,7 +14,13 @@ import sys
 import time
 import traceback
 
-from bench.harness import QUICK, Comparison, machine_speed, write_results
+from bench.harness import (
+    QUICK,
+    Comparison,
+    loopback_round_trip_us,
+    machine_speed,
+    write_results,
+)
 
 ALL_IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
 # Each runner (a module of bench/ with run(ids=, rounds=)) and the ids it measures. Modules are
@@ -48,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ids = wanted_ids(args.ids)
     started = time.monotonic()
-    speed = [machine_speed()]  # before; the after is added at the end
+    speed = [(*machine_speed(), loopback_round_trip_us())]  # before; after at the end
     comparisons: list[Comparison] = []
     lines: list[str] = []
     full = set(ids) == set(ALL_IDS) and not QUICK
@@ -70,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         # Written after every benchmark, so that an interrupted run still leaves its figures.
         path = write_results(comparisons, name="results" if full else "results-partial",
                              header=_header(ids, started, lines, speed))
-    speed.append(machine_speed())
+    speed.append((*machine_speed(), loopback_round_trip_us()))
     path = write_results(comparisons, name="results" if full else "results-partial",
                          header=_header(ids, started, lines, speed))
     print(path.read_text("utf-8"))
@@ -79,13 +85,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _header(ids: list[str], started: float, lines: list[str],
-            speed: list[tuple[float, float]]) -> list[str]:
+            speed: list[tuple[float, float, float]]) -> list[str]:
     note = os.environ.get("BENCH_NOTE", "")  # e.g. how busy the machine was
     when = ("before", "after")
-    pace = "; ".join(f"{w}: fastest {fast:.0f} ms, median {median:.0f} ms"
-                     for w, (fast, median) in zip(when, speed, strict=False))
+    pace = "; ".join(f"{w}: fastest {fast:.0f} ms, median {median:.0f} ms, loopback round trip "
+                     f"{loop:.0f} µs" for w, (fast, median, loop) in zip(when, speed, strict=False))
     return [*([f"**{note}**", ""] if note else []),
-            "Machine speed (bench.harness.machine_speed, a fixed pure-Python workload, 7 times; "
+            "Machine speed (bench.harness: machine_speed, a fixed pure-Python workload, 7 times; "
+            "loopback_round_trip_us, one byte to a thread and back over a local socket pair; "
             f"lower is faster): {pace}.", "",
             f"Ran {' '.join(ids)}{' (BENCH_QUICK)' if QUICK else ''} in "
             f"{time.monotonic() - started:.0f} s:", "", *lines, ""]
