@@ -53,7 +53,7 @@ def _coalesced_writes(transport) -> Iterator[None]:
     """Gather the frames py-amqp writes inside into few socket writes.
 
     py-amqp sends every published message with its own `sendall`: one system call per event,
-    which was a tenth of the relay's time on a 2-core machine (bench/README.md, P3). Inside,
+    a tenth of the relay's time in the benchmarks (P3) on a 2-core machine. Inside,
     the transport's writer appends to a buffer (copied: py-amqp reuses its frame buffer) that
     is sent every WRITE_CHUNK bytes and at the end; nothing may be read from the connection
     inside. On an error the rest is not sent: the caller drops the connection.
