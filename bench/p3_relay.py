@@ -27,7 +27,7 @@ def _envelopes(count: int) -> list[dict]:
     return [build_event(ROUTING_KEY, {
         "task_id": uuid.uuid4(), "title": f"Công việc số {i}", "assignee_unit_id": unit,
         "deadline": date(2026, 12, 21), "effective_deadline": date(2026, 12, 21),
-        "status": "not_started"}, producer="bench") for i in range(count)]
+        "status": "not_started", "version": 1}, producer="bench") for i in range(count)]
 
 
 def _fill_outbox(db: Database, envelopes: list[dict]) -> None:

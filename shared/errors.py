@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, json, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from shared.i18n import LANGUAGES, MESSAGES, TITLES, localize, message, pick_language
@@ -177,6 +178,13 @@ def install_error_handlers(app: Flask) -> None:
         # with what is stored; nothing was written (the unit of work rolled back).
         log.warning("integrity conflict", extra={"error": str(exc.orig)[:300]})
         return _reply(exc, 409, code="conflict")
+
+    @app.errorhandler(StaleDataError)
+    def _changed_meanwhile(exc: StaleDataError):
+        # Another request changed the row (its version) between our read and our write: the
+        # caller lost the race; nothing of this request was written.
+        log.warning("lost update race", extra={"error": str(exc)[:300]})
+        return _reply(exc, 409, code="changed_meanwhile")
 
     @app.errorhandler(DBAPIError)
     def _db_error(exc: DBAPIError):

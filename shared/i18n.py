@@ -55,6 +55,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "username_taken": ("Tên đăng nhập đã được dùng.", "This username is taken."),
     "conflict": ("Trùng với dữ liệu đã có (mã hoặc khóa đã được dùng); không có gì được lưu.",
                  "This clashes with stored data (a code or key is taken); nothing was saved."),
+    "changed_meanwhile": ("Dữ liệu vừa được người khác thay đổi; hãy tải lại rồi thử lại. "
+                          "Không có gì được lưu.",
+                          "Someone else changed this meanwhile; reload and try again. "
+                          "Nothing was saved."),
     "http_400": ("Yêu cầu không hợp lệ.", "The request is not valid."),
     "http_404": ("Không có địa chỉ này.", "There is no such address."),
     "http_405": ("Địa chỉ này không nhận phương thức {method}.",

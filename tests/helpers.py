@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import uuid
@@ -38,6 +39,20 @@ def require(service: str) -> None:
     if IN_CI:
         pytest.fail(message + " (CI=true: tests that need it fail instead of skipping)")
     pytest.skip(message)
+
+
+_EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
+_built = itertools.count()
+
+
+def version_at(at: datetime) -> int:
+    """An owner's version for a test event: later events (then later-built ones) are newer.
+
+    The tasks service raises a version on every change; tests that do not set one explicitly
+    get one that grows with the event's time, and among events of one minute with build order.
+    """
+    minutes = int((at - _EPOCH).total_seconds() // 60)
+    return minutes * 100 + next(_built) % 100 + 1
 
 
 def settings_for_tests(**overrides) -> Settings:

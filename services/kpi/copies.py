@@ -19,12 +19,12 @@ def upsert_unit(*, uow: UnitOfWork, data: dict[str, Any], now: datetime,
                 config: KpiSettings | None = None) -> Unit:
     """Keep the local copy of an org unit in step with a `unit.upserted` event.
 
-    An event older than the copy changes nothing (events may arrive out of order). A change
-    of kind or validity changes who is expected to report, so the years with stored KPI
-    values are recomputed at province scope.
+    An event that carries no newer version than the copy changes nothing (events may arrive
+    late, twice or out of order). A change of kind or validity changes who is expected to
+    report, so the years with stored KPI values are recomputed at province scope.
     """
     unit = repository.get_unit(uow.session, data["unit_id"])
-    if unit is not None and unit.updated_at is not None and unit.updated_at > now:
+    if unit is not None and unit.version >= data["version"]:
         return unit
     before = None if unit is None else jsonable({f: getattr(unit, f) for f in UNIT_FIELDS})
     if unit is None:
@@ -33,6 +33,7 @@ def upsert_unit(*, uow: UnitOfWork, data: dict[str, Any], now: datetime,
     for field in UNIT_FIELDS:
         setattr(unit, field, data[field])
     unit.updated_at = now
+    unit.version = data["version"]
     after = jsonable({f: getattr(unit, f) for f in UNIT_FIELDS})
     uow.session.flush()
     if after != before:
@@ -47,17 +48,18 @@ def upsert_unit(*, uow: UnitOfWork, data: dict[str, Any], now: datetime,
     return unit
 
 
-TASK_FIELDS = ("title", "assignee_unit_id", "status", "effective_deadline", "kpi_codes")
+TASK_FIELDS = ("title", "assignee_unit_id", "status", "effective_deadline", "kpi_codes", "kind",
+               "submitted_at", "completed_at")
 
 
 def _upsert_copy(uow: UnitOfWork, model: type, key_field: str, values: dict[str, Any], *,
-                 entity: str, occurred_at: datetime) -> Any:
-    """Apply an event to a copy row and audit a change; an event older than the row does nothing."""
+                 version: int, entity: str, occurred_at: datetime) -> Any:
+    """Apply an event to a copy row and audit a change, only if it carries a newer version."""
     key = values[key_field]
     fields = [name for name in values if name != key_field]
     row = uow.session.get(model, key)
-    if row is not None and row.updated_at > occurred_at:
-        return row  # events may arrive out of order: the newest one wins
+    if row is not None and row.version >= version:
+        return row  # late, repeated or reordered: the copy already holds this version or newer
     before = None if row is None else jsonable({f: getattr(row, f) for f in fields})
     if row is None:
         row = model(**{key_field: key})
@@ -65,6 +67,7 @@ def _upsert_copy(uow: UnitOfWork, model: type, key_field: str, values: dict[str,
     for field in fields:
         setattr(row, field, values[field])
     row.updated_at = occurred_at
+    row.version = version
     after = jsonable({f: getattr(row, f) for f in fields})
     uow.session.flush()
     if after != before:
@@ -77,12 +80,13 @@ def upsert_task(*, uow: UnitOfWork, data: dict[str, Any], occurred_at: datetime)
     """Keep the local copy of a task; an event older than the copy changes nothing."""
     values = {"task_id": data["task_id"], **{f: data[f] for f in TASK_FIELDS},
               "kpi_codes": list(data["kpi_codes"])}
-    return _upsert_copy(uow, TaskCopy, "task_id", values, entity="task",
-                        occurred_at=occurred_at)
+    return _upsert_copy(uow, TaskCopy, "task_id", values, version=data["version"],
+                        entity="task", occurred_at=occurred_at)
 
 
 def upsert_user(*, uow: UnitOfWork, data: dict[str, Any], occurred_at: datetime) -> UserCopy:
-    """Keep whether a user is active (all kpi needs of users); older events change nothing."""
-    values = {"user_id": data["user_id"], "active": data["active"]}
-    return _upsert_copy(uow, UserCopy, "user_id", values, entity="user",
-                        occurred_at=occurred_at)
+    """Keep whether a user is active and its token version; older versions change nothing."""
+    values = {"user_id": data["user_id"], "active": data["active"],
+              "token_version": data["token_version"]}
+    return _upsert_copy(uow, UserCopy, "user_id", values, version=data["version"],
+                        entity="user", occurred_at=occurred_at)

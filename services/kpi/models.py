@@ -32,6 +32,7 @@ class Unit(Base):
     valid_from: Mapped[date | None]
     valid_to: Mapped[date | None]
     updated_at: Mapped[datetime | None]  # occurred_at of the newest event applied
+    version: Mapped[int] = mapped_column(default=0)  # the owner's version of the newest applied
 
 
 class Indicator(Base):
@@ -196,7 +197,11 @@ class TaskCopy(Base):
     status: Mapped[str] = mapped_column(String(16))
     effective_deadline: Mapped[date]
     kpi_codes: Mapped[list]
+    kind: Mapped[str] = mapped_column(String(32), default="general")
+    submitted_at: Mapped[datetime | None]  # the tasks service's moments, from its events
+    completed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]  # the occurred_at of the newest event applied
+    version: Mapped[int] = mapped_column(default=0)  # the owner's version of the newest applied
 
 
 class UserCopy(Base):
@@ -206,4 +211,6 @@ class UserCopy(Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     active: Mapped[bool]
+    token_version: Mapped[int] = mapped_column(default=1)  # tokens older than it stop granting
     updated_at: Mapped[datetime]  # the occurred_at of the newest event applied
+    version: Mapped[int] = mapped_column(default=0)  # the owner's version of the newest applied

@@ -31,7 +31,9 @@ class Recipient(Base):
     roles: Mapped[list]
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(2), default="vi")
+    token_version: Mapped[int] = mapped_column(default=1)  # tokens older than it stop granting
     updated_at: Mapped[datetime]  # occurred_at of the event that last changed this row
+    version: Mapped[int] = mapped_column(default=0)  # the owner's version of the newest applied
 
 
 class Unit(Base):
@@ -45,6 +47,7 @@ class Unit(Base):
     name_vi: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime]  # occurred_at of the event that last changed this row
+    version: Mapped[int] = mapped_column(default=0)  # the owner's version of the newest applied
 
 
 class InboxMessage(Base):
@@ -81,7 +84,11 @@ class TaskState(Base):
     lead_unit_id: Mapped[uuid.UUID | None]
     status: Mapped[str] = mapped_column(String(32))
     effective_deadline: Mapped[date]
+    kind: Mapped[str] = mapped_column(String(32), default="general")
+    submitted_at: Mapped[datetime | None]  # the tasks service's moments, from its events
+    completed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]  # occurred_at of the event that last changed this row
+    version: Mapped[int] = mapped_column(default=0)  # the owner's version of the newest applied
 
 
 class Preference(Base):

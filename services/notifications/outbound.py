@@ -29,22 +29,24 @@ class OutboundContext:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
 
-TASK_FIELDS = ("title", "assignee_unit_id", "lead_unit_id", "status", "effective_deadline")
+TASK_FIELDS = ("title", "assignee_unit_id", "lead_unit_id", "status", "effective_deadline",
+               "kind", "submitted_at", "completed_at")
 
 
 def record_task_state(*, uow: UnitOfWork, data: dict[str, Any], at: datetime) -> TaskState:
-    """Keep the local copy of a task current; an older event arriving late changes nothing."""
+    """Keep the local copy of a task current; an event with no newer version changes nothing."""
     lookups = Lookups.of(uow.session)
     row = lookups.task_state(data["task_id"])
     if row is None:
-        row = TaskState(task_id=data["task_id"], updated_at=at,
+        row = TaskState(task_id=data["task_id"], updated_at=at, version=data["version"],
                         **{name: data.get(name) for name in TASK_FIELDS})
         uow.session.add(row)
         lookups.add_task_state(row)
-    elif row.updated_at <= at:
+    elif row.version < data["version"]:
         for name in TASK_FIELDS:
             setattr(row, name, data.get(name))
         row.updated_at = at
+        row.version = data["version"]
     return row
 
 

@@ -15,29 +15,33 @@ from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.errors import not_found
 
-RECIPIENT_FIELDS = ("username", "full_name", "email", "unit_id", "roles", "active", "language")
+RECIPIENT_FIELDS = ("username", "full_name", "email", "unit_id", "roles", "active", "language",
+                    "token_version")
 UNIT_FIELDS = ("code", "kind", "name_vi", "name_en")
 TEXT_FIELDS = ("title_vi", "title_en", "body_vi", "body_en")
 
 
 def _upsert(uow: UnitOfWork, model: type, key_field: str, fields: tuple[str, ...],
             data: dict[str, Any], *, entity: str, at: datetime) -> Any:
-    # Events may arrive out of order: a row changes only for an event at least as recent.
+    # Events may arrive late, twice or out of order: a row changes only for a newer version
+    # of the owner's object.
     key = data[key_field]
     row = uow.session.get(model, key)
     values = {name: data[name] for name in fields}
-    if row is not None and row.updated_at > at:
+    version = data["version"]
+    if row is not None and row.version >= version:
         return row
     before = None if row is None else {name: getattr(row, name) for name in fields}
-    if before == values:
-        return row
     if row is None:
-        row = model(**{key_field: key}, **values, updated_at=at)
+        row = model(**{key_field: key}, **values, updated_at=at, version=version)
         uow.session.add(row)
     else:
         for name, value in values.items():
             setattr(row, name, value)
         row.updated_at = at
+        row.version = version
+    if before == values:
+        return row
     uow.session.flush()
     record_audit(uow.session, audit_log, actor_id=None, action="upsert", entity=entity,
                  entity_id=key, before=jsonable(before) if before else None,

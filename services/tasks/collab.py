@@ -19,6 +19,7 @@ from services.tasks.models import (
     TaskComment,
     User,
     audit_log,
+    bump_version,
 )
 from services.tasks.service import outbox, task_event_data
 from services.tasks.storage import AttachmentStore
@@ -67,6 +68,7 @@ def add_comment(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID, bo
                  entity="task", entity_id=task.id, before=None,
                  after={"comment_id": str(comment.id), "body": body}, now=now)
     task.updated_at = now
+    bump_version(task)
     outbox.add(uow.session, "task.updated", task_event_data(task), now=now)
     return comment
 
@@ -101,6 +103,7 @@ def add_attachment(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID,
                  after={"attachment_id": str(attachment.id), "filename": attachment.filename,
                         "size": attachment.size, "sha256": attachment.sha256}, now=now)
     task.updated_at = now
+    bump_version(task)
     outbox.add(uow.session, "task.updated", task_event_data(task), now=now)
     return attachment
 

@@ -30,6 +30,9 @@ class OrgUnit(Base):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"))
     valid_from: Mapped[date | None]
     valid_to: Mapped[date | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class User(Base):
@@ -47,8 +50,13 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(2), default="vi")
     created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+    # Raised by every change of roles, unit, password or active: older tokens stop granting.
+    token_version: Mapped[int] = mapped_column(default=1)
 
     unit: Mapped[OrgUnit] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 duty_coordinating_units = Table(
@@ -131,10 +139,23 @@ class Task(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The local date the deadline scanner last looked at this task (its per-day lease).
     scanned_on: Mapped[date | None] = mapped_column(index=True)
+    # Raised on every change the task's events carry (see bump_version); copies in the other
+    # services follow it, and a write that lost a race to another fails (409).
+    version: Mapped[int] = mapped_column(default=1)
 
     __table_args__ = (
         Index("ix_tasks_report_lookup", "kind", "assignee_unit_id", "period_year"),
     )
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+def bump_version(row: Task | OrgUnit | User) -> None:
+    """Mark a change of the row that its events carry: copies elsewhere apply newer versions only.
+
+    The version is also the row's optimistic lock: the UPDATE that writes it matches only the
+    version read, so of two writes racing on one row the second fails instead of overwriting.
+    """
+    row.version = (row.version or 0) + 1
 
 
 class CalendarOverride(Base):

@@ -21,7 +21,15 @@ from services.tasks.domain import (
     local_date,
     timeliness,
 )
-from services.tasks.models import CalendarOverride, OrgUnit, Task, User, audit_log, messaging
+from services.tasks.models import (
+    CalendarOverride,
+    OrgUnit,
+    Task,
+    User,
+    audit_log,
+    bump_version,
+    messaging,
+)
 from shared.audit import jsonable, record_audit
 from shared.auth import Principal, hash_password, issue_token, verify_password
 from shared.db import UnitOfWork
@@ -56,14 +64,15 @@ def unit_event_data(unit: OrgUnit) -> dict[str, Any]:
     """The `unit.upserted` payload of a unit."""
     return {"unit_id": unit.id, "code": unit.code, "kind": unit.kind, "name_vi": unit.name_vi,
             "name_en": unit.name_en, "parent_id": unit.parent_id, "valid_from": unit.valid_from,
-            "valid_to": unit.valid_to}
+            "valid_to": unit.valid_to, "version": unit.version}
 
 
 def user_event_data(user: User) -> dict[str, Any]:
     """The `user.upserted` payload of a user (never the password hash)."""
     return {"user_id": user.id, "username": user.username, "full_name": user.full_name,
             "email": user.email, "unit_id": user.unit_id, "roles": list(user.roles),
-            "active": user.active, "language": user.language}
+            "active": user.active, "language": user.language, "version": user.version,
+            "token_version": user.token_version}
 
 
 def create_unit(*, uow: UnitOfWork, actor_id: uuid.UUID | None, code: str, kind: str,
@@ -73,7 +82,7 @@ def create_unit(*, uow: UnitOfWork, actor_id: uuid.UUID | None, code: str, kind:
     """Add an org unit and announce it to the other services."""
     unit = OrgUnit(id=unit_id or uuid.uuid4(), code=code, kind=kind, name_vi=name_vi,
                    name_en=name_en, parent_id=parent_id, valid_from=valid_from,
-                   valid_to=valid_to)
+                   valid_to=valid_to, version=1)
     uow.session.add(unit)
     uow.session.flush()
     record_audit(uow.session, audit_log, actor_id=actor_id, action="create", entity="org_unit",
@@ -92,7 +101,7 @@ def create_user(*, uow: UnitOfWork, actor_id: uuid.UUID | None, username: str, p
     user = User(id=user_id or uuid.uuid4(), username=username,
                 password_hash=hash_password(password), full_name=full_name, email=email,
                 unit_id=unit_id, roles=list(roles), active=True, language=language,
-                created_at=now)
+                created_at=now, version=1, token_version=1)
     uow.session.add(user)
     uow.session.flush()
     record_audit(uow.session, audit_log, actor_id=actor_id, action="create", entity="user",
@@ -108,7 +117,8 @@ def task_event_data(task: Task) -> dict[str, Any]:
             "lead_unit_id": task.lead_unit_id, "deadline": task.deadline,
             "effective_deadline": task.effective_deadline, "status": task.status,
             "kind": task.kind, "period_year": task.period_year,
-            "kpi_codes": list(task.kpi_codes or [])}
+            "kpi_codes": list(task.kpi_codes or []), "version": task.version,
+            "submitted_at": task.submitted_at, "completed_at": task.completed_at}
 
 
 def task_timeliness(task: Task, *, today: date) -> str:
@@ -200,7 +210,7 @@ def add_task(*, uow: UnitOfWork, actor_id: uuid.UUID | None, lead_unit_id: uuid.
         kind=kind, period_year=period_year, assignee_unit_id=assignee_unit_id,
         lead_unit_id=lead_unit_id, deadline=deadline,
         effective_deadline=effective_deadline(deadline, calendar), status="not_started",
-        progress=0, created_by=actor_id, created_at=now, updated_at=now,
+        progress=0, created_by=actor_id, created_at=now, updated_at=now, version=1,
     )
     data = task_event_data(task)
     with uow.batched():  # the task, its audit row and its event in one round trip
@@ -411,6 +421,7 @@ def _change_status(uow: UnitOfWork, task: Task, *, to: str, actor_id: uuid.UUID 
     old = task.status
     task.status = to
     task.updated_at = now
+    bump_version(task)
     task.scanned_on = None  # the deadline scanner looks again
     if to == "submitted":
         task.submitted_at = now
@@ -506,6 +517,7 @@ def update_task(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID,
         task.search_text = _search_text(uow, task.title, task.description,
                                         task.assignee_unit_id, task.lead_unit_id)
     task.updated_at = now
+    bump_version(task)
     uow.session.flush()
     record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",
                  entity="task", entity_id=task.id, before=before,
@@ -578,6 +590,7 @@ def _recompute_open_deadlines(uow: UnitOfWork, *, actor_id: uuid.UUID | None,
             before = jsonable(task_event_data(task))
             task.effective_deadline = new
             task.updated_at = now
+            bump_version(task)
             task.scanned_on = None
             record_audit(uow.session, audit_log, actor_id=actor_id, action="update",
                          entity="task", entity_id=task.id, before=before,
@@ -636,6 +649,7 @@ def admin_update_unit(*, uow: UnitOfWork, principal: Principal, unit_id: uuid.UU
     before = jsonable(unit_event_data(unit))
     for key, value in changes.items():
         setattr(unit, key, value)
+    bump_version(unit)
     uow.session.flush()
     record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",
                  entity="org_unit", entity_id=unit.id, before=before,
@@ -669,8 +683,12 @@ def admin_update_user(*, uow: UnitOfWork, principal: Principal, user_id: uuid.UU
     if "unit_id" in changes and repository.get_unit(uow.session, changes["unit_id"]) is None:
         raise ApiError(422, field_errors={"unit_id": [LocalizedText("unit_unknown")]})
     before = jsonable(user_event_data(user))
+    rights_before = (sorted(user.roles), user.unit_id, user.active)
     for key, value in changes.items():
         setattr(user, key, list(value) if key == "roles" else value)
+    bump_version(user)
+    if (sorted(user.roles), user.unit_id, user.active) != rights_before:
+        user.token_version += 1  # tokens issued before this change stop granting
     uow.session.flush()
     uow.session.refresh(user)
     record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",
@@ -688,5 +706,8 @@ def change_own_password(*, uow: UnitOfWork, principal: Principal, current_passwo
         raise ApiError(422, field_errors={
             "current_password": [LocalizedText("tasks_password_wrong")]})
     user.password_hash = hash_password(new_password)
+    bump_version(user)
+    user.token_version += 1  # every token issued before the change stops granting
     record_audit(uow.session, audit_log, actor_id=user.id, action="change_password",
                  entity="user", entity_id=user.id, before=None, after=None, now=now)
+    outbox.add(uow.session, "user.upserted", user_event_data(user), now=now)

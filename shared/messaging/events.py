@@ -26,6 +26,9 @@ class _Data(Schema):
 
 class TaskData(_Data):
     task_id = fields.UUID(required=True)
+    # The task's version, raised by the tasks service on every change of the task; copies apply
+    # an event only when it carries a newer version than theirs (never by comparing clocks).
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
     title = fields.String(required=True, validate=validate.Length(min=1, max=500))
     plan_id = fields.UUID(allow_none=True, load_default=None)
     duty_id = fields.UUID(allow_none=True, load_default=None)
@@ -37,6 +40,9 @@ class TaskData(_Data):
     kind = fields.String(load_default="general")
     period_year = fields.Integer(allow_none=True, load_default=None)
     kpi_codes = fields.List(fields.String(), load_default=list)  # indicators the duty serves
+    # The owner's moments that timeliness counts (UTC): handed in, and done.
+    submitted_at = fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=UTC)
+    completed_at = fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=UTC)
 
 
 class TaskStatusChangedData(TaskData):
@@ -78,6 +84,7 @@ class KpiStatusChangedData(_Data):
 
 class UnitData(_Data):
     unit_id = fields.UUID(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
     code = fields.String(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
     name_vi = fields.String(required=True)
@@ -89,6 +96,9 @@ class UnitData(_Data):
 
 class UserData(_Data):
     user_id = fields.UUID(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    # Raised when roles, unit, password or active change: tokens issued before stop granting.
+    token_version = fields.Integer(required=True, validate=validate.Range(min=1))
     username = fields.String(required=True)
     full_name = fields.String(required=True)
     email = fields.String(allow_none=True, load_default=None)

@@ -47,7 +47,7 @@ def _add_district(db: Database, code: str) -> Principal:
                              handlers=HANDLERS)
     consumer.apply(parse_event(build_event("unit.upserted", {
         "unit_id": unit_id, "code": code, "kind": "district", "name_vi": code, "name_en": code,
-        "valid_from": date(2016, 1, 1)}, producer="tasks", now=NOW)))
+        "valid_from": date(2016, 1, 1), "version": 1}, producer="tasks", now=NOW)))
     return Principal(user_id=uuid.uuid4(), username=code, unit_id=unit_id, unit_code=code,
                      roles=("reporter",))
 

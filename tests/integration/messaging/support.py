@@ -65,7 +65,7 @@ def add_unit(db: Database) -> uuid.UUID:
 def task_data(task_id: uuid.UUID, title: str, unit_id: uuid.UUID) -> dict[str, Any]:
     """The task.created data of one task."""
     return dict(task_id=task_id, title=title, assignee_unit_id=unit_id, deadline=DEADLINE,
-                effective_deadline=DEADLINE, status="not_started", kind="general")
+                effective_deadline=DEADLINE, status="not_started", kind="general", version=1)
 
 
 def stage_task(session, unit_id: uuid.UUID, title: str) -> uuid.UUID:

@@ -33,7 +33,7 @@ def db() -> Iterator[Database]:
 
 
 def test_requeued_dead_letters_return_to_the_service_queue(db, amqp_url):
-    envelope = build_event("task.created", task_data(), producer="tests")
+    envelope = build_event("task.created", {**task_data(), "version": 1}, producer="tests")
     with Connection(amqp_url) as conn:
         declare_all(conn, ("notifications",))
         Producer(conn.channel()).publish(envelope, exchange=dead_letter_exchange,

@@ -49,10 +49,11 @@ def _prepare(db_url: str, amqp_url: str, hook_url: str) -> None:
                              tables=messaging, handlers=HANDLERS)
     for event_type, data in (
         ("unit.upserted", dict(unit_id=UNIT, code="H-X", kind="district", name_vi="Huyện X",
-                               name_en="X District")),
+                               name_en="X District", version=1)),
         ("user.upserted", dict(user_id=USER, username="baocao.x", full_name="Báo cáo X",
                                email="baocao.x@example.vn", unit_id=UNIT, roles=["reporter"],
-                               active=True, language="vi")),
+                               active=True, language="vi", version=1,
+                               token_version=1)),
     ):
         consumer.apply(parse_event(build_event(event_type, data, producer="tests", now=NOW)))
     with db.uow() as uow:
@@ -71,7 +72,7 @@ def _publish_reminders(amqp_url: str, count: int) -> None:
     for n in range(count):
         data = dict(task_id=uuid.uuid4(), title=f"Nhiệm vụ {n}", assignee_unit_id=UNIT,
                     deadline=DEADLINE, effective_deadline=DEADLINE, status="not_started",
-                    occurrence=DEADLINE.isoformat(), days=3)
+                    occurrence=DEADLINE.isoformat(), days=3, version=1)
         envelope = build_event("task.due_soon", data, producer="tests", now=NOW)
         messages.append(OutgoingMessage(message_id=envelope["id"], routing_key="task.due_soon",
                                         body=encode(envelope)))

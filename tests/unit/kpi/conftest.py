@@ -18,7 +18,7 @@ from services.kpi.seed import seed_indicators
 from shared.auth import Principal
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.events import build_event, parse_event
-from tests.helpers import bearer, settings_for_tests, sqlite_database, token_for
+from tests.helpers import bearer, settings_for_tests, sqlite_database, token_for, version_at
 
 API = "/kpi/api/v1"
 # 10/12/2019 10:00 in Hanoi: inside the 2019 data period, before the 20/12 deadline.
@@ -39,7 +39,7 @@ def unit_event(code: str, kind: str, unit_id: uuid.UUID, valid_to: date | None =
     return build_event("unit.upserted", {
         "unit_id": unit_id, "code": code, "kind": kind, "name_vi": name_vi or f"Đơn vị {code}",
         "name_en": f"Unit {code}", "parent_id": None, "valid_from": date(2016, 1, 1),
-        "valid_to": valid_to}, producer="tasks", now=ON_TIME)
+        "valid_to": valid_to, "version": version_at(ON_TIME)}, producer="tasks", now=ON_TIME)
 
 
 @dataclass

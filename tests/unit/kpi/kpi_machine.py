@@ -46,6 +46,7 @@ from shared.db import Database
 from shared.errors import ApiError
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.events import build_event, parse_event
+from tests.helpers import version_at
 
 YEARS = (2018, 2019)
 DISTRICTS = ("D1", "D2", "D3")
@@ -101,10 +102,11 @@ class KpiMachine(RuleBasedStateMachine):
 
     def _unit_event(self, code: str, valid_to: date | None) -> dict[str, Any]:
         kind = "department" if code == "SCT" else "district"
+        now = self._now()
         return build_event("unit.upserted", {
             "unit_id": self.unit_ids[code], "code": code, "kind": kind, "name_vi": code,
             "name_en": code, "parent_id": None, "valid_from": date(2016, 1, 1),
-            "valid_to": valid_to}, producer="tasks", now=self._now())
+            "valid_to": valid_to, "version": version_at(now)}, producer="tasks", now=now)
 
     def _principal(self, code: str, role: str) -> Principal:
         return Principal(user_id=uuid.uuid5(self.unit_ids[code], role), username=role,

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from openpyxl import load_workbook
 
 from shared.messaging.events import build_event, parse_event
+from tests.helpers import version_at
 from tests.unit.kpi.conftest import API
 
 
@@ -18,7 +19,7 @@ def _task_event(world, task_id, *, status="in_progress", deadline=date(2019, 12,
     return build_event(event_type, {
         "task_id": task_id, "title": "Tập huấn SXSH", "assignee_unit_id": world.units["SCT"],
         "deadline": deadline, "effective_deadline": deadline, "status": status,
-        "kpi_codes": list(kpi_codes)}, producer="tasks", now=at)
+        "kpi_codes": list(kpi_codes), "version": version_at(at)}, producer="tasks", now=at)
 
 
 def _overdue(world) -> dict[str, int]:

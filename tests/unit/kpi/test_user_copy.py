@@ -7,6 +7,7 @@ from typing import Any
 
 from services.kpi.models import UserCopy, audit_log
 from shared.messaging.events import build_event, parse_event
+from tests.helpers import version_at
 from tests.unit.kpi.conftest import API, ON_TIME, World
 from tests.unit.kpi.test_pages import page_client
 
@@ -19,7 +20,8 @@ def user_event(world: World, *, active: bool, at: datetime = ON_TIME) -> dict[st
     return build_event("user.upserted", {
         "user_id": principal.user_id, "username": principal.username, "full_name": "Nguyễn Văn A",
         "email": None, "unit_id": principal.unit_id, "roles": ["reporter"], "active": active,
-        "language": "vi"}, producer="tasks", now=at)
+        "language": "vi", "version": version_at(at), "token_version": 1}, producer="tasks",
+        now=at)
 
 
 def active_in_copy(world: World) -> bool | None:

@@ -64,6 +64,10 @@ PEOPLE = {
 def make_event(event_type: str, data: dict[str, Any], *, at: datetime = NOW,
                event_id: uuid.UUID | None = None) -> Event:
     """An event as a consumer receives it: built to the contract, then parsed."""
+    if event_type.startswith(("task.", "unit.", "user.")):
+        data = {"version": helpers.version_at(at), **data}
+    if event_type == "user.upserted":
+        data = {"token_version": 1, **data}
     return parse_event(build_event(event_type, data, producer="tests", now=at,
                                    event_id=event_id))
 

@@ -9,6 +9,7 @@ from services.notifications.worker import build_worker
 from shared.messaging.events import build_event
 from shared.messaging.outbox import encode
 from shared.messaging.publisher import KombuPublisher, OutgoingMessage
+from tests.helpers import version_at
 from tests.unit.notifications.factories import (
     NOW,
     PEOPLE,
@@ -29,6 +30,9 @@ def _wait_for(check: Callable[[], bool], timeout: float = 10.0) -> bool:
 
 
 def _message(event_type: str, data: dict) -> OutgoingMessage:
+    data = {"version": version_at(NOW), **data}
+    if event_type == "user.upserted":
+        data = {"token_version": 1, **data}
     envelope = build_event(event_type, data, producer="tests", now=NOW)
     return OutgoingMessage(message_id=envelope["id"], routing_key=event_type,
                            body=encode(envelope))

@@ -40,7 +40,7 @@ def test_the_parser_builds_each_schema_class_once_and_stays_strict():
 def test_events_are_still_checked_against_their_contract_with_shared_schemas():
     data = {"task_id": uuid.uuid4(), "title": "Việc", "assignee_unit_id": uuid.uuid4(),
             "deadline": date(2099, 12, 21), "effective_deadline": date(2099, 12, 21),
-            "status": "not_started"}
+            "status": "not_started", "version": 1}
     envelope = build_event("task.created", data, producer="tests")
     assert parse_event(envelope).data["task_id"] == data["task_id"]
     with pytest.raises(ValidationError):
