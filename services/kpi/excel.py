@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils.exceptions import InvalidFileException
 
 from services.kpi.domain import CP_YEARLY_FIELDS, FieldDef, data_period, validate_values
-from shared.i18n import LocalizedText
+from shared.i18n import LocalizedText, message
 
 MARKER = "plan-tracker:report-template"
 TEMPLATE_VERSION = "1"
@@ -225,6 +225,8 @@ def build_summary_workbook(summary: Mapping[str, Any]) -> bytes:
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"] = (f"Đơn vị đã báo cáo / Units reported: {done['reported']}/{done['expected']}; "
                 f"nộp muộn / late: {summary['timeliness']['late']}")
+    if summary.get("units_shown") == "own":
+        ws["A3"] = f"{message('kpi_units_own_only', 'vi')} / {message('kpi_units_own_only', 'en')}"
     plan_years = [t["year"] for t in summary["kpis"][0]["trend"]] if summary["kpis"] else []
     header = ["Mã / Code", "Chỉ tiêu / Indicator", "Giá trị / Value", "Mục tiêu / Target",
               "Kỳ vọng / Expected", "Trạng thái / Status", "Nhiệm vụ quá hạn / Overdue duties",

@@ -24,8 +24,8 @@ def explain_kpi(*, uow: UnitOfWork, principal: Principal, code: str, year: int,
     indicator = session.get(Indicator, code)
     if indicator is None:
         raise not_found("chỉ tiêu", "Indicator")
-    if unit_id is not None and not (repository.sees_every_unit(principal, config)
-                                    or unit_id == principal.unit_id):
+    shown = repository.unit_filter(principal, config)
+    if unit_id is not None and not shown(unit_id):
         raise not_found("đơn vị", "Unit")
     if unit_id is not None and repository.get_unit(session, unit_id) is None:
         raise not_found("đơn vị", "Unit")
@@ -42,8 +42,12 @@ def explain_kpi(*, uow: UnitOfWork, principal: Principal, code: str, year: int,
     ).where(KpiStatusChange.indicator_code == code, KpiStatusChange.scope == scope,
             KpiStatusChange.year == year).order_by(KpiStatusChange.changed_at))
     fields = [f for f in (spec.numerator_field, spec.denominator_field, spec.weight_field) if f]
+    # The value is the province's (or the unit's) whole; only the reports behind it that
+    # the caller may see are listed, in the list and in the history.
+    shown_ids = {str(r.id) for r in reports if shown(r.unit_id)}
     return {
         "indicator_code": code, "year": year, "scope": scope, "status": result.status,
+        "units_shown": repository.units_shown(principal, config),
         "value": result.value, "numerator": result.numerator,
         "denominator": result.denominator, "expected": result.expected,
         "target": result.target, "at_risk_margin": spec.at_risk_margin,
@@ -55,8 +59,10 @@ def explain_kpi(*, uow: UnitOfWork, principal: Principal, code: str, year: int,
                      "version": by_id[c.report_id].version,
                      "status": by_id[c.report_id].status, "provisional": c.provisional,
                      "late": by_id[c.report_id].late,
-                     "inputs": {f: c.values.get(f) for f in fields}} for c in behind],
+                     "inputs": {f: c.values.get(f) for f in fields}}
+                    for c in behind if shown(c.unit_id)],
         "history": [{"old_status": h.old_status, "new_status": h.new_status,
                      "value": h.value, "expected": h.expected, "changed_at": h.changed_at,
-                     "report_ids": h.report_ids} for h in history],
+                     "report_ids": [i for i in h.report_ids if str(i) in shown_ids]}
+                    for h in history],
     }

@@ -143,6 +143,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{target_max} also counts as achieved); on track if ≥ {expected} (expected for {year} "
         "on the straight line from {baseline} in {baseline_year} to {target_min} in "
         "{target_year}); at risk if ≥ {risk}; otherwise off track; no data without reports."),
+    "kpi_units_own_only": (
+        "Chỉ hiển thị số liệu của đơn vị bạn và toàn tỉnh.",
+        "Only your unit and the province are shown."),
     "kpi_page_year_invalid": (
         "Năm không hợp lệ (từ 2000 đến 2100).", "The year is not valid (2000 to 2100)."),
     "kpi_page_upload_values_lost": (

@@ -25,7 +25,7 @@ from services.kpi.page_forms import api_error_texts, field_texts, form_text, par
 from services.kpi.summary import plan_years
 from shared.auth import current_principal
 from shared.errors import ApiError, request_language
-from shared.i18n import LocalizedText
+from shared.i18n import LocalizedText, message
 from shared.pages import csrf, page
 from shared.web import current_db, current_time
 
@@ -60,7 +60,7 @@ def fmt_num(value: float | None, digits: int = 1) -> str:
 @pages_blp.app_context_processor
 def _kpi_page_context() -> dict[str, Any]:
     return {"report_status_names": REPORT_STATUS_NAMES, "kpi_status_names": KPI_STATUS_NAMES,
-            "form_fields": CP_YEARLY_FIELDS, "fmt_num": fmt_num}
+            "form_fields": CP_YEARLY_FIELDS, "fmt_num": fmt_num, "message": message}
 
 
 def files_reports(principal) -> bool:

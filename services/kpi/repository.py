@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -68,8 +68,25 @@ def find_report(session: Session, *, unit_id: uuid.UUID, form_code: str,
 
 
 def sees_every_unit(principal: Principal, config: KpiSettings) -> bool:
-    """Head, admin and the approving (lead) unit's coordinators read every unit's reports."""
+    """Head, admin and the approving (lead) unit's coordinators read every unit's figures.
+
+    The one rule of who sees other units: reports, per-unit values, the reports behind a
+    KPI, units not reported, exports. Everyone else sees its own unit and the province.
+    """
     return principal.sees_all_units or can_review(principal, config)
+
+
+def unit_filter(principal: Principal, config: KpiSettings) -> Callable[[uuid.UUID | None], bool]:
+    """The filter of every per-unit figure shown: all units by sees_every_unit, else own only."""
+    if sees_every_unit(principal, config):
+        return lambda unit_id: True
+    own = principal.unit_id
+    return lambda unit_id: unit_id is not None and unit_id == own
+
+
+def units_shown(principal: Principal, config: KpiSettings) -> str:
+    """`all` or `own`: which units' figures a caller's answers list (told to API and pages)."""
+    return "all" if sees_every_unit(principal, config) else "own"
 
 
 def can_review(principal: Principal, config: KpiSettings) -> bool:

@@ -251,8 +251,13 @@ class MissingUnitOut(Schema):
     report_status = fields.String(allow_none=True)
 
 
+UNITS_SHOWN = fields.String(validate=validate.OneOf(("all", "own")), metadata={
+    "description": "all: every unit's figures (reviewers, admin); own: the caller's unit only"})
+
+
 class SummaryOut(FastDumpSchema):
     year = fields.Integer()
+    units_shown = UNITS_SHOWN
     completeness = fields.Nested(Completeness)
     timeliness = fields.Nested(Timeliness)
     kpis = fields.List(fields.Nested(SummaryKpiOut))
@@ -294,6 +299,7 @@ class ExplainOut(FastDumpSchema):
     indicator_code = fields.String()
     year = fields.Integer()
     scope = fields.String()
+    units_shown = UNITS_SHOWN
     status = fields.String(validate=validate.OneOf(KPI_STATUSES))
     value = fields.Float(allow_none=True)
     numerator = fields.Float(allow_none=True)

@@ -69,8 +69,8 @@ def build_summary(*, uow: UnitOfWork, principal: Principal, year: int, now: date
     by_unit = {r.unit_id: r for r in every_report
                if r.version > 0 and _counts(r, count_submitted=config.count_submitted)}
     all_reports = {r.unit_id: r for r in every_report}
-    every = repository.sees_every_unit(principal, config)
-    shown_units = [u for u in expected_units if every or u.unit_id == principal.unit_id]
+    shown = repository.unit_filter(principal, config)
+    shown_units = [u for u in expected_units if shown(u.unit_id)]
     overdue = repository.overdue_tasks_by_kpi(session, today=local_date(now))
     scopes = [(unit, str(unit.unit_id), by_unit.get(unit.unit_id)) for unit in shown_units]
     kpis = []
@@ -103,7 +103,7 @@ def build_summary(*, uow: UnitOfWork, principal: Principal, year: int, now: date
     late = sum(1 for r in by_unit.values() if r.late)
     missing = [u for u in shown_units if u.unit_id not in by_unit]
     return {
-        "year": year,
+        "year": year, "units_shown": repository.units_shown(principal, config),
         "completeness": {"reported": len(by_unit), "expected": len(expected_units)},
         "timeliness": {"on_time": len(by_unit) - late, "late": late},
         "kpis": kpis,

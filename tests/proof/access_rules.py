@@ -193,6 +193,29 @@ RULES: dict[str, Rule] = {
     "POST /tasks/tasks/<uuid:task_id>/transition": PAGE,
 }
 
+# Per-unit figures (S2): who reads every unit's, and where they are listed. A caller not in
+# SEES_EVERY_UNIT (the report reviewers and the admin) sees its own unit and the province
+# only: no other unit's id, code, name, report or value. 2018: every district's report counts.
+SEES_EVERY_UNIT = roles("admin", "head", "coordinator@SCT")
+UNIT_FIGURES: dict[str, str] = {  # API route -> query
+    f"GET {K}/kpis/<string:code>/explain": "?year=2018",
+    f"GET {K}/summary": "?year=2018",
+    f"GET {K}/summary/export": "?year=2018",
+    f"GET {K}/reports": "?year=2018",
+}
+UNIT_FIGURE_PAGES: dict[str, str] = {  # page -> query
+    "GET /kpi/indicators/<string:code>": "?year=2018",
+    "GET /kpi/dashboard": "?year=2018",
+    "GET /kpi/reports": "",
+}
+
+
+def districts_seen(role: str, unit: str, districts: tuple[str, ...]) -> set[str]:
+    """The districts whose figures this caller may see: all for reviewers, else its own."""
+    if matches(SEES_EVERY_UNIT, role, unit):
+        return set(districts)
+    return {unit} & set(districts)
+
 
 @dataclass(frozen=True)
 class PageRule:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from itertools import count
 from typing import Any
 
+from openpyxl import load_workbook
+
 from services.kpi.demo import demo_values
 from services.tasks.seed import PLAN_CODE, YEARLY_REPORT_RULE, seed_id
 from tests.proof.access_rules import OWNER
@@ -88,6 +90,35 @@ class Targets:
         }
         names = re.findall(r"<(?:[^:>]+:)?([^>]+)>", rule)
         return {name: str(fixed[name]()) for name in names}
+
+
+class UnitMarks:
+    """What names each district in an answer: unit id, code, names, its 2018 report's id."""
+
+    def __init__(self, world: World, districts: tuple[str, ...]):
+        admin = world.headers("admin", "SCT")
+        units = {u["code"]: u for u in _json(world.client("tasks").get(
+            "/tasks/api/v1/units", headers=admin))}
+        reports = _json(world.client("kpi").get("/kpi/api/v1/reports?year=2018&limit=200",
+                                                headers=world.headers("head", "SCT")))
+        self.marks: dict[str, set[str]] = {}
+        for code in districts:
+            unit = units[code]
+            self.marks[code] = {unit["id"], code, unit["name_vi"], unit["name_en"],
+                                *(r["id"] for r in reports if r["unit_id"] == unit["id"])}
+
+    def found(self, text: str) -> set[str]:
+        """The districts named anywhere in this text."""
+        return {code for code, marks in self.marks.items() if any(m in text for m in marks)}
+
+
+def body_text(response) -> str:
+    """An answer's text: the body, or every cell of a workbook."""
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        workbook = load_workbook(io.BytesIO(response.data), read_only=True)
+        return "\n".join(str(v) for ws in workbook.worksheets
+                         for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    return response.get_data(as_text=True)
 
 
 def body(key: str) -> dict[str, Any]:

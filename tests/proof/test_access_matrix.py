@@ -7,8 +7,15 @@ import re
 
 import pytest
 
-from tests.proof.access_rules import RULES, Rule, expected, matches
-from tests.proof.access_targets import UPLOADS, Targets, body
+from tests.proof.access_rules import (
+    RULES,
+    UNIT_FIGURES,
+    Rule,
+    districts_seen,
+    expected,
+    matches,
+)
+from tests.proof.access_targets import UPLOADS, Targets, UnitMarks, body, body_text
 from tests.proof.access_world import DEPARTMENTS, DISTRICTS, ROLES, World, routes, world_fixture
 
 CHANGES = ("POST", "PUT", "PATCH", "DELETE")
@@ -117,3 +124,39 @@ def test_access_matrix_every_route_every_role_two_districts_two_departments(worl
     assert not tally.wrong, f"{len(tally.wrong)} wrong answers:\n" + "\n".join(tally.wrong)
     assert not tally.audit_problems, "\n".join(tally.audit_problems)
     assert tally.changes >= 100
+
+
+def _unit_figure_problems(world: World, keys: list[str]) -> list[str]:
+    """Each caller × each route listing per-unit figures: which districts it saw, if wrong."""
+    marks, wrong = UnitMarks(world, DISTRICTS), []
+    for key in keys:
+        path = key.split(" ", 1)[1].replace("<string:code>", "AWARE") + UNIT_FIGURES[key]
+        for role, unit in IDENTITIES:
+            response = world.client("kpi").get(path, headers=world.headers(role, unit))
+            assert response.status_code == 200, (key, role, unit, response.status_code)
+            seen, want = marks.found(body_text(response)), districts_seen(role, unit, DISTRICTS)
+            if seen != want:
+                wrong.append(f"{key} as {role}@{unit}: names {sorted(seen)}, "
+                             f"expected {sorted(want)}")
+    return wrong
+
+
+def test_district_sees_only_own_unit_in_explain_and_reviewers_see_every_unit(world):
+    """Explain lists a district only its own unit's reports; reviewers every unit's."""
+    wrong = _unit_figure_problems(world, ["GET /kpi/api/v1/kpis/<string:code>/explain"])
+    base = "/kpi/api/v1/kpis/AWARE/explain?year=2018&unit_id="
+    for role in ("reporter", "coordinator", "viewer"):  # nor by asking for its unit
+        headers = world.headers(role, "TP-HAIDUONG")
+        own = world.client("kpi").get(base + str(world.unit_id("TP-HAIDUONG")), headers=headers)
+        theirs = world.client("kpi").get(base + str(world.unit_id("H-GIALOC")), headers=headers)
+        if (own.status_code, theirs.status_code) != (200, 404):
+            wrong.append(f"explain ?unit_id= as {role}: {own.status_code}, {theirs.status_code}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_district_sees_only_own_unit_in_every_api_that_lists_unit_figures(world, proof):
+    """Per-unit figures (S2): every API listing them × 5 roles × 2 districts + 2 departments."""
+    wrong = _unit_figure_problems(world, sorted(UNIT_FIGURES))
+    proof.record(done=f"{len(UNIT_FIGURES)} APIs × {len(IDENTITIES)} users; "
+                      f"{len(wrong)} answers naming a unit the caller may not see")
+    assert not wrong, "\n".join(wrong)

@@ -12,8 +12,14 @@ import pytest
 
 from services.tasks.seed import PLAN_CODE, seed_id
 from shared.auth import COOKIE_NAME
-from tests.proof.access_rules import PAGES, RULES, expected_page
-from tests.proof.access_targets import Targets
+from tests.proof.access_rules import (
+    PAGES,
+    RULES,
+    UNIT_FIGURE_PAGES,
+    districts_seen,
+    expected_page,
+)
+from tests.proof.access_targets import Targets, UnitMarks
 from tests.proof.access_world import DEPARTMENTS, DISTRICTS, ROLES, World, routes, world_fixture
 
 IDENTITIES = [(role, unit) for role in ROLES for unit in DISTRICTS + DEPARTMENTS]
@@ -83,3 +89,50 @@ def test_pages_every_role_two_districts_two_departments(world, proof):
     proof.record(done=f"{sent} page requests: every page × {len(IDENTITIES)} users, anonymous "
                       f"and CSRF-less forms; {len(wrong)} wrong answers", sent=sent)
     assert not wrong, f"{len(wrong)} wrong answers:\n" + "\n".join(wrong)
+
+
+def _page(world: World, path: str, role: str, unit: str):
+    client = world.client("kpi")
+    client.set_cookie(COOKIE_NAME, world.token(role, unit))
+    return client.get(path, headers={"Accept": "text/html"})
+
+
+def _unit_figure_page_problems(world: World, keys: list[str]) -> list[str]:
+    marks, wrong = UnitMarks(world, DISTRICTS), []
+    for key in keys:
+        path = key.split(" ", 1)[1].replace("<string:code>", "AWARE") + UNIT_FIGURE_PAGES[key]
+        for role, unit in IDENTITIES:
+            answer = _page(world, path, role, unit)
+            assert answer.status_code == 200, (key, role, unit, answer.status_code)
+            seen = marks.found(answer.get_data(as_text=True))
+            want = districts_seen(role, unit, DISTRICTS)
+            if seen != want:
+                wrong.append(f"{key} as {role}@{unit}: names {sorted(seen)}, "
+                             f"expected {sorted(want)}")
+    return wrong
+
+
+def test_district_sees_only_own_unit_on_the_indicator_page_and_reviewers_every_unit(world):
+    """The indicator page lists a district only its own unit's reports; reviewers every unit's."""
+    wrong = _unit_figure_page_problems(world, ["GET /kpi/indicators/<string:code>"])
+    assert not wrong, "\n".join(wrong)
+
+
+def test_district_sees_only_own_unit_on_every_page_that_lists_unit_figures(world, proof):
+    """Per-unit figures on pages (S2): every such page × 5 roles × 2 districts + 2 departments."""
+    wrong = _unit_figure_page_problems(world, sorted(UNIT_FIGURE_PAGES))
+    proof.record(done=f"{len(UNIT_FIGURE_PAGES)} pages × {len(IDENTITIES)} users; "
+                      f"{len(wrong)} pages naming a unit the caller may not see")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_district_is_told_it_sees_only_its_unit_and_the_province(world):
+    """Indicator page and dashboard tell a district it sees its unit and the province only."""
+    note = {"vi": "Chỉ hiển thị số liệu của đơn vị bạn và toàn tỉnh.",
+            "en": "Only your unit and the province are shown."}
+    for path in ("/kpi/indicators/AWARE?year=2018", "/kpi/dashboard?year=2018"):
+        for lang, text in note.items():
+            district = _page(world, f"{path}&lang={lang}", "reporter", "H-GIALOC")
+            head = _page(world, f"{path}&lang={lang}", "head", "SCT")
+            assert text in district.get_data(as_text=True), (path, lang)
+            assert text not in head.get_data(as_text=True), (path, lang)
