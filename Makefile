@@ -5,13 +5,19 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test test-unit test-integration test-e2e lint migrate clean-var install bench proof
+.PHONY: run test test-unit test-integration test-e2e lint migrate clean-var install bench proof \
+        system-packages
 
 run: $(STAMP)
 	$(PY) -m services.embedded
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(PYTEST) tests -m "not slow"
+
+# Debian's chromium, docker-compose and npm for the browser, compose and accessibility tests:
+# installed when missing and we are root, otherwise named (tools/system-packages.sh).
+system-packages:
+	@bash tools/system-packages.sh
 
 test-unit: $(STAMP)
 	$(PYTEST) tests/unit
@@ -19,12 +25,12 @@ test-unit: $(STAMP)
 test-integration: $(STAMP)
 	$(PYTEST) tests/integration
 
-test-e2e: $(STAMP)
+test-e2e: $(STAMP) system-packages
 	$(PYTEST) tests/e2e
 
 # Every scenario of RELIABILITY.md, slow ones included; prints the proof table (also written
 # to var/proof/results.md) and exits non-zero if any scenario fails.
-proof: $(STAMP)
+proof: $(STAMP) system-packages
 	$(PYTEST) tests/proof -q
 
 bench: $(STAMP) $(VENV)/.bench-installed

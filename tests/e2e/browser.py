@@ -21,7 +21,8 @@ def launch(playwright):
     """Chromium from the system; under CI=true its absence fails the test instead of skipping."""
     if shutil.which(CHROMIUM) is None:
         if IN_CI:
-            pytest.fail("chromium (Debian package) is missing; .ci/run installs it")
+            pytest.fail("chromium (Debian package) is missing; `make test` "
+                        "installs it (tools/system-packages.sh)")
         pytest.skip("chromium is not installed (apt-get install chromium)")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 

@@ -21,7 +21,8 @@ def _compose(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     binary = shutil.which("docker-compose")
     if binary is None:
         if IN_CI:
-            pytest.fail("docker-compose (Debian package) is missing; .ci/run installs it")
+            pytest.fail("docker-compose (Debian package) is missing; `make test` "
+                        "installs it (tools/system-packages.sh)")
         pytest.skip("docker-compose is not installed")
     clean = {k: v for k, v in os.environ.items() if k not in SECRETS}
     return subprocess.run([binary, "-f", str(COMPOSE_FILE), *args], env={**clean, **env},
