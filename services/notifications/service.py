@@ -14,6 +14,7 @@ from shared.audit import jsonable, record_audit
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.errors import not_found
+from shared.text import printable
 
 RECIPIENT_FIELDS = ("username", "full_name", "email", "unit_id", "roles", "active", "language")
 UNIT_FIELDS = ("code", "kind", "name_vi", "name_en")
@@ -25,7 +26,9 @@ def _upsert(uow: UnitOfWork, model: type, key_field: str, fields: tuple[str, ...
     # Events may arrive out of order: a row changes only for an event at least as recent.
     key = data[key_field]
     row = uow.session.get(model, key)
-    values = {name: data[name] for name in fields}
+    # Names are shown in inboxes and e-mails: kept without control characters.
+    values = {name: printable(data[name]) if isinstance(data[name], str) else data[name]
+              for name in fields}
     if row is not None and row.updated_at > at:
         return row
     before = None if row is None else {name: getattr(row, name) for name in fields}
