@@ -50,8 +50,8 @@ def _value_dumper(field: fields.Field) -> Dumper:
         return lambda value: [None if v is None else inner(v) for v in value]
     if kind is fields.UUID:
         return str
-    if kind is fields.String:
-        return _text
+    if issubclass(kind, fields.String) and kind._serialize is fields.String._serialize:
+        return _text  # a text field that only checks its input dumps as plain text
     if kind is fields.Integer and not field.as_string:
         return int
     if kind in (fields.Date, fields.DateTime, fields.AwareDateTime, fields.NaiveDateTime):

@@ -43,6 +43,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "The JSON nests too deeply (at most {depth} levels)."),
     "nul_character": ("Không được chứa ký tự NUL (\\u0000).",
                       "May not contain the NUL character (\\u0000)."),
+    "text_control_character": ("Không được chứa ký tự điều khiển hoặc ký tự ẩn ({char}, ở vị "
+                               "trí {position}); hãy gõ lại hoặc dán dưới dạng văn bản thuần.",
+                               "May not contain a control or hidden character ({char}, at "
+                               "position {position}); type it again or paste it as plain text."),
+    "text_line_break": ("Trường này chỉ có một dòng: không được chứa xuống dòng hay tab ({char}, "
+                        "ở vị trí {position}).",
+                        "This field is a single line: it may not contain a line break or a tab "
+                        "({char}, at position {position})."),
+    "text_blank": ("Không được chỉ gồm khoảng trắng.", "May not be only whitespace."),
     "json_required": ("Nội dung phải là JSON (Content-Type: application/json).",
                       "The body must be JSON (Content-Type: application/json)."),
     "deadline_past": ("Hạn không được trước ngày hôm nay ({today}).",

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema
+from marshmallow import RAISE, Schema, ValidationError, fields
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
 from shared.errors import ApiError
 from shared.i18n import LocalizedText
+from shared.text import normalize, text_problem
 
 MAX_JSON_DEPTH = 32  # our bodies nest 3 levels at most; deeper is an attack or a mistake
 
@@ -21,6 +22,32 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class Text(fields.String):
+    """Single-line text a person typed (a title, a name, a code): refused (422 naming the
+    field) with a control, bidi or lone surrogate character, a tab or a line break, or when it
+    is only whitespace (unless `blank=True`); stored in Unicode NFC."""
+
+    multiline = False
+
+    def __init__(self, *, blank: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.blank = blank
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = text_problem(text, multiline=self.multiline, blank=self.blank)
+        if problem is not None:
+            raise ValidationError(problem)
+        return normalize(text)
+
+
+class MultilineText(Text):
+    """Text of several lines (a description, a comment, a reason, a note): as `Text`, but tab
+    and line breaks are allowed."""
+
+    multiline = True
 
 
 class StrictParser(FlaskParser):

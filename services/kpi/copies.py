@@ -11,6 +11,7 @@ from services.kpi.models import TaskCopy, Unit, UserCopy, audit_log
 from services.kpi.settings import KpiSettings
 from shared.audit import jsonable, record_audit
 from shared.db import UnitOfWork
+from shared.text import printable
 
 UNIT_FIELDS = ("code", "kind", "name_vi", "name_en", "valid_from", "valid_to")
 
@@ -30,8 +31,9 @@ def upsert_unit(*, uow: UnitOfWork, data: dict[str, Any], now: datetime,
     if unit is None:
         unit = Unit(unit_id=data["unit_id"])
         uow.session.add(unit)
-    for field in UNIT_FIELDS:
-        setattr(unit, field, data[field])
+    for field in UNIT_FIELDS:  # names are shown and exported: kept without control characters
+        value = data[field]
+        setattr(unit, field, printable(value) if isinstance(value, str) else value)
     unit.updated_at = now
     unit.version = data["version"]
     after = jsonable({f: getattr(unit, f) for f in UNIT_FIELDS})
@@ -79,6 +81,7 @@ def _upsert_copy(uow: UnitOfWork, model: type, key_field: str, values: dict[str,
 def upsert_task(*, uow: UnitOfWork, data: dict[str, Any], occurred_at: datetime) -> TaskCopy:
     """Keep the local copy of a task; an event older than the copy changes nothing."""
     values = {"task_id": data["task_id"], **{f: data[f] for f in TASK_FIELDS},
+              "title": printable(data["title"]),
               "kpi_codes": list(data["kpi_codes"])}
     return _upsert_copy(uow, TaskCopy, "task_id", values, version=data["version"],
                         entity="task", occurred_at=occurred_at)

@@ -19,6 +19,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from services.kpi.domain import CP_YEARLY_FIELDS, FieldDef, data_period, validate_values
 from shared.i18n import LocalizedText, message
+from shared.text import printable
 
 MARKER = "plan-tracker:report-template"
 TEMPLATE_VERSION = "1"
@@ -81,7 +82,7 @@ def build_template(*, year: int, unit_id: uuid.UUID, unit_name: str,
     start, end = data_period(year)
     ws["A1"] = f"BÁO CÁO KẾT QUẢ THỰC HIỆN SXSH NĂM {year} / CLEANER PRODUCTION REPORT {year}"
     ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = f"Đơn vị / Unit: {unit_name}"
+    ws["A2"] = f"Đơn vị / Unit: {cell_text(unit_name)}"
     ws["A3"] = (f"Kỳ số liệu / Data period: {_fmt_date(start)} – {_fmt_date(end)}")
     ws["A4"] = ("Chỉ nhập vào cột D; không sửa cột A và không đổi tên trang tính. "
                 "/ Fill in column D only; do not change column A or rename the sheet.")
@@ -92,7 +93,7 @@ def build_template(*, year: int, unit_id: uuid.UUID, unit_name: str,
         row = FIRST_ROW + offset
         cells = (f.name, f.label_vi, f.label_en, values.get(f.name), previous.get(f.name))
         for col, value in enumerate(cells, start=1):
-            cell = ws.cell(row=row, column=col, value=value)
+            cell = ws.cell(row=row, column=col, value=cell_text(value))
             cell.border = _BORDER
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for col, width in zip("ABCDE", (24, 48, 42, 18, 18), strict=True):
@@ -157,8 +158,8 @@ def _cell_value(f: FieldDef, raw: Any) -> tuple[Any, str | None]:
     """(value, problem code) of one cell for a field's kind."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, None
-    if f.kind == "text":
-        return str(raw), None
+    if f.kind == "text":  # a cell may hold what a form refuses: kept without it
+        return printable(str(raw), multiline=True), None
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         return None, "kpi_upload_not_a_number"
     if f.kind == "count":
@@ -259,19 +260,25 @@ def build_summary_workbook(summary: Mapping[str, Any]) -> bytes:
     return _save(wb)
 
 
+def cell_text(value: Any) -> Any:
+    """A value openpyxl can write: text without the characters a workbook may not hold
+    (control characters, which older rows or copies from events may carry); others as they are."""
+    return printable(value, multiline=True) if isinstance(value, str) else value
+
+
 def _num(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
 def _table(ws, first_row: int, header: list[str], rows: list[list[Any]]) -> None:
     for col, title in enumerate(header, start=1):
-        cell = ws.cell(row=first_row, column=col, value=title)
+        cell = ws.cell(row=first_row, column=col, value=cell_text(title))
         cell.font, cell.fill, cell.border = Font(bold=True), _HEADER_FILL, _BORDER
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[cell.column_letter].width = max(
             ws.column_dimensions[cell.column_letter].width or 0, 14)
     for r, values in enumerate(rows, start=first_row + 1):
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=col, value=value)
+            cell = ws.cell(row=r, column=col, value=cell_text(value))
             cell.border = _BORDER
             cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -13,6 +13,7 @@ from typing import Any
 from services.kpi.domain import CP_YEARLY_FIELDS, FieldDef, validate_values
 from shared.errors import ApiError, flatten_errors
 from shared.i18n import LocalizedText, localize, message
+from shared.text import normalize, text_problem
 
 FieldTexts = dict[str, list[str]]
 _WHOLE = re.compile(r"^[+-]?\d+$")
@@ -20,13 +21,14 @@ _DECIMAL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 MAX_TEXT = 20000
 
 
-def _parse(field: FieldDef, raw: str) -> tuple[Any, str | None]:
-    """(value, problem code) of one typed field; empty is None."""
+def _parse(field: FieldDef, raw: str) -> tuple[Any, str | LocalizedText | None]:
+    """(value, problem code or text) of one typed field; empty is None."""
     text = raw.strip()
     if not text:
         return None, None
     if field.kind == "text":
-        return text[:MAX_TEXT], None
+        problem = text_problem(text, multiline=True, blank=True)
+        return (None, problem) if problem else (normalize(text[:MAX_TEXT]), None)
     compact = text.replace(" ", "").replace("\u00a0", "")
     if field.kind == "count":
         if _WHOLE.match(compact):
@@ -50,7 +52,9 @@ def parse_values(form: Mapping[str, str], *, complete: bool,
     errors: dict[str, list[LocalizedText]] = {}
     for field in fields:
         value, code = _parse(field, form.get(field.name, ""))
-        if code:
+        if isinstance(code, LocalizedText):
+            errors[field.name] = [code]
+        elif code:
             errors[field.name] = [LocalizedText(code, label=field.label_vi,
                                                 label_en=field.label_en)]
         elif value is not None:

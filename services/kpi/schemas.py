@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from services.kpi.domain import CP_YEARLY_FIELDS, FORMS, REPORT_STATUSES, FieldDef
 from shared.dumping import FastDumpSchema
 from shared.messaging.events import KPI_STATUSES
-from shared.schemas import StrictSchema
+from shared.schemas import MultilineText, StrictSchema, Text
 
 
 class Count(fields.Integer):
@@ -25,7 +25,7 @@ def _field(field: FieldDef) -> fields.Field:
         return Count(strict=True, allow_none=True)
     if field.kind == "percent":
         return fields.Float(allow_none=True, allow_nan=False)
-    return fields.String(allow_none=True, validate=validate.Length(max=20000))
+    return MultilineText(blank=True, allow_none=True, validate=validate.Length(max=20000))
 
 
 def values_schema(form_fields: tuple[FieldDef, ...], name: str) -> type[Schema]:
@@ -37,8 +37,8 @@ CpYearlyValues = values_schema(CP_YEARLY_FIELDS, "CpYearlyValues")
 
 
 class FacilityIn(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    sector = fields.String(load_default=None, allow_none=True,
+    name = Text(required=True, validate=validate.Length(min=1, max=300))
+    sector = Text(load_default=None, allow_none=True,
                            validate=validate.Length(max=200))
     cp_potential = fields.Boolean(required=True)
     aware = fields.Boolean(required=True)
@@ -72,7 +72,7 @@ class ReportUpdate(StrictSchema):
 
 
 class ReturnRequest(StrictSchema):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    reason = MultilineText(required=True, validate=validate.Length(min=3, max=2000))
 
 
 class SubmitRequest(StrictSchema):
@@ -314,8 +314,8 @@ class ExplainOut(FastDumpSchema):
 
 
 class IndicatorUpdate(StrictSchema):
-    name_vi = fields.String(validate=validate.Length(min=1, max=500))
-    name_en = fields.String(validate=validate.Length(min=1, max=500))
+    name_vi = Text(validate=validate.Length(min=1, max=500))
+    name_en = Text(validate=validate.Length(min=1, max=500))
     direction = fields.String(validate=validate.OneOf(("increase", "decrease")))
     baseline_value = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=100))
     baseline_year = fields.Integer(strict=True, validate=validate.Range(min=2000, max=2100))

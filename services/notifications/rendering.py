@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from services.notifications import domain
 from services.notifications.domain import KPI_STATUS_NAMES, TASK_STATUS_NAMES, Names
+from shared.text import printable
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -65,7 +66,7 @@ def event_context(event_type: str, data: dict[str, Any], *, lang: str, unit: Nam
     elif event_type == "task.due_soon" and data.get("days") is not None:
         days = data["days"]
     closed = data.get("status") in domain.CLOSED_STATUSES
-    context = dict(title=data["title"], unit=_pick(unit, lang),
+    context = dict(title=printable(data["title"]), unit=_pick(unit, lang),
                    deadline=domain.format_date(deadline), days=days,
                    phrase="" if closed else _pick(domain.deadline_phrase(days), lang),
                    link=base + domain.task_link(data["task_id"]),

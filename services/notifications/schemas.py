@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.notifications import messages  # noqa: F401 - registers the message codes
 from services.notifications.rules import NEVER_SILENCED, NOTIFIED_EVENT_TYPES, USER_CHANNELS
 from shared.i18n import LANGUAGES, LocalizedText
-from shared.schemas import StrictSchema
+from shared.schemas import MultilineText, StrictSchema, Text
 
 DELIVERY_STATUSES = ("pending", "sending", "sent", "dead", "skipped", "held", "digested")
 
@@ -46,9 +46,9 @@ HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
 class QuietHours(StrictSchema):
-    start = fields.String(required=True, validate=validate.Regexp(
+    start = Text(required=True, validate=validate.Regexp(
         HHMM, error=LocalizedText("quiet_hours_invalid")))
-    end = fields.String(required=True, validate=validate.Regexp(
+    end = Text(required=True, validate=validate.Regexp(
         HHMM, error=LocalizedText("quiet_hours_invalid")))
 
 
@@ -79,11 +79,11 @@ class PreferencesOut(Schema):
 
 
 class WebhookIn(StrictSchema):
-    url = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    url = Text(required=True, validate=validate.Length(min=1, max=2000))
     event_types = fields.List(fields.String(validate=validate.OneOf(NOTIFIED_EVENT_TYPES)),
                               required=True, validate=validate.Length(min=1, max=20))
     unit_id = fields.UUID(allow_none=True, load_default=None)
-    description = fields.String(allow_none=True, load_default=None,
+    description = MultilineText(blank=True, allow_none=True, load_default=None,
                                 validate=validate.Length(max=200))
 
 

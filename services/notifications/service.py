@@ -14,6 +14,7 @@ from shared.audit import jsonable, record_audit
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.errors import not_found
+from shared.text import printable
 
 RECIPIENT_FIELDS = ("username", "full_name", "email", "unit_id", "roles", "active", "language",
                     "token_version")
@@ -27,7 +28,9 @@ def _upsert(uow: UnitOfWork, model: type, key_field: str, fields: tuple[str, ...
     # of the owner's object.
     key = data[key_field]
     row = uow.session.get(model, key)
-    values = {name: data[name] for name in fields}
+    # Names are shown in inboxes and e-mails: kept without control characters.
+    values = {name: printable(data[name]) if isinstance(data[name], str) else data[name]
+              for name in fields}
     version = data["version"]
     if row is not None and row.version >= version:
         return row

@@ -14,6 +14,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "BYMONTHDAY=20).",
                             "Not a valid recurrence rule (RFC 5545, e.g. FREQ=YEARLY;BYMONTH=12;"
                             "BYMONTHDAY=20)."),
+    "tasks_rrule_no_occurrence": ("Quy tắc lặp không có ngày nào trong thời gian của kế hoạch "
+                                  "({start} – {end}); hãy kiểm tra DTSTART, UNTIL, COUNT và "
+                                  "tháng, ngày của quy tắc.",
+                                  "The recurrence rule has no date within the plan's period "
+                                  "({start} – {end}); check its DTSTART, UNTIL, COUNT, months "
+                                  "and days."),
     "tasks_period_order": ("Ngày kết thúc phải sau ngày bắt đầu.",
                            "The end date must follow the start date."),
     "tasks_code_taken": ("Mã '{taken}' đã được dùng.", "The code '{taken}' is taken."),

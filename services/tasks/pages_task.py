@@ -21,7 +21,7 @@ from services.tasks.page_helpers import (
     shown_timeliness,
     unit_names,
 )
-from services.tasks.schemas import TaskPatch
+from services.tasks.schemas import CommentIn, TaskPatch, TransitionRequest
 from shared.auth import current_principal
 from shared.errors import ApiError, request_language
 from shared.i18n import message
@@ -117,6 +117,11 @@ def move_task(task_id: uuid.UUID):
     target = request.form.get("to", "")[:32]
     reason = request.form.get("reason", "").strip()[:2000] or None
     try:
+        reason = TransitionRequest(only=("reason",)).load({"reason": reason})["reason"]
+    except ValidationError as exc:
+        return render_task(task_id, status=422, error=" ".join(
+            field_messages(exc.messages).values()), form={"to": target, "reason": reason})
+    try:
         with current_db().uow() as uow:
             service.transition_task(uow=uow, principal=current_principal(), task_id=task_id,
                                     to=target, reason=reason, now=current_time())
@@ -141,6 +146,11 @@ def comment_task(task_id: uuid.UUID):
                      f"Longer than maximum length {MAX_COMMENT}."))
         return render_task(task_id, status=422, form_errors={"body": problem},
                            form={"body": body[:MAX_COMMENT]})
+    try:
+        body = CommentIn().load({"body": body})["body"]
+    except ValidationError as exc:
+        return render_task(task_id, status=422, form_errors=field_messages(exc.messages),
+                           form={"body": body})
     with current_db().uow() as uow:
         collab.add_comment(uow=uow, principal=current_principal(), task_id=task_id, body=body,
                            now=current_time())

@@ -35,7 +35,8 @@ def duty_data(duty: Duty) -> dict[str, Any]:
 
 
 def occurrences(rule: str, *, start: date, end: date) -> list[date]:
-    """The dates of an RFC 5545 rule within [start, end]; 422 if the rule is not valid."""
+    """The dates of an RFC 5545 rule within [start, end]; 422 if the rule is not valid or
+    has no date there."""
     try:
         parsed = rrulestr(rule, dtstart=datetime(start.year, start.month, start.day),
                           ignoretz=True)
@@ -48,6 +49,10 @@ def occurrences(rule: str, *, start: date, end: date) -> list[date]:
     except (ValueError, TypeError):
         raise ApiError(422, field_errors={"rrule": [LocalizedText("tasks_rrule_invalid")]}) \
             from None
+    if not days:  # a recurring duty with no task at all is a mistake in the rule
+        raise ApiError(422, field_errors={"rrule": [LocalizedText(
+            "tasks_rrule_no_occurrence", start=start.strftime("%d/%m/%Y"),
+            end=end.strftime("%d/%m/%Y"))]})
     return days
 
 

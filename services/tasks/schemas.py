@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from services.tasks.domain import TIMELINESS_VALUES
 from shared.dumping import FastDumpSchema
 from shared.messaging.events import ROLES, TASK_STATUSES, UNIT_KINDS
-from shared.schemas import StrictSchema
+from shared.schemas import MultilineText, StrictSchema, Text
 
 MAX_PAGE_SIZE = 100
 SORT_KEYS = ("deadline", "-deadline", "title", "-title", "status", "-status", "updated",
@@ -15,7 +15,7 @@ SORT_KEYS = ("deadline", "-deadline", "title", "-title", "status", "-status", "u
 
 
 class TokenRequest(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=256),
                              load_only=True)
 
@@ -48,8 +48,8 @@ class MeOut(Schema):
 
 
 class TaskCreate(StrictSchema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    description = fields.String(load_default="", validate=validate.Length(max=10000))
+    title = Text(required=True, validate=validate.Length(min=1, max=500))
+    description = MultilineText(blank=True, load_default="", validate=validate.Length(max=10000))
     assignee_unit_id = fields.UUID(required=True)
     deadline = fields.Date(required=True)
     plan_id = fields.UUID(load_default=None, allow_none=True)
@@ -83,7 +83,7 @@ class TaskOut(FastDumpSchema):
 
 
 class TaskQuery(StrictSchema):
-    q = fields.String(validate=validate.Length(min=1, max=200),
+    q = Text(validate=validate.Length(min=1, max=200),
                       metadata={"description": "words searched without diacritics in titles, "
                                                "descriptions and unit names"})
     plan_id = fields.UUID()
@@ -94,7 +94,7 @@ class TaskQuery(StrictSchema):
     timeliness = fields.String(validate=validate.OneOf(TIMELINESS_VALUES))
     deadline_from = fields.Date(metadata={"description": "effective deadline on or after"})
     deadline_to = fields.Date(metadata={"description": "effective deadline on or before"})
-    kpi_code = fields.String(validate=validate.Length(min=1, max=32))
+    kpi_code = Text(validate=validate.Length(min=1, max=32))
     kind = fields.String(validate=validate.OneOf(("general", "yearly_report")))
     period_year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     sort = fields.String(load_default="deadline", validate=validate.OneOf(SORT_KEYS))
@@ -145,7 +145,7 @@ class StatsOut(Schema):
 
 class CalendarOverrideIn(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(("day_off", "working_day")))
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    note = MultilineText(blank=True, load_default="", validate=validate.Length(max=500))
 
 
 class CalendarOverrideOut(Schema):
@@ -156,15 +156,15 @@ class CalendarOverrideOut(Schema):
 
 class TransitionRequest(StrictSchema):
     to = fields.String(required=True, validate=validate.OneOf(TASK_STATUSES))
-    reason = fields.String(load_default=None, allow_none=True,
+    reason = MultilineText(load_default=None, allow_none=True,
                            validate=validate.Length(max=2000))
 
 
 class PlanIn(StrictSchema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    name_vi = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    name_en = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    legal_basis = fields.String(load_default="", validate=validate.Length(max=500))
+    code = Text(required=True, validate=validate.Length(min=1, max=32))
+    name_vi = Text(required=True, validate=validate.Length(min=1, max=500))
+    name_en = Text(required=True, validate=validate.Length(min=1, max=500))
+    legal_basis = Text(load_default="", validate=validate.Length(max=500))
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True)
     lead_unit_id = fields.UUID(required=True)
@@ -185,18 +185,18 @@ class PlanOut(Schema):
 
 
 class DutyIn(StrictSchema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    description = fields.String(load_default="", validate=validate.Length(max=10000))
+    code = Text(required=True, validate=validate.Length(min=1, max=32))
+    title = Text(required=True, validate=validate.Length(min=1, max=500))
+    description = MultilineText(blank=True, load_default="", validate=validate.Length(max=10000))
     lead_unit_id = fields.UUID(required=True)
     coordinating_unit_ids = fields.List(fields.UUID(), load_default=list,
                                         validate=validate.Length(max=100))
-    doc_number = fields.String(load_default=None, allow_none=True,
+    doc_number = Text(load_default=None, allow_none=True,
                                validate=validate.Length(max=64))
     doc_date = fields.Date(load_default=None, allow_none=True)
-    kpi_codes = fields.List(fields.String(validate=validate.Length(min=1, max=32)),
+    kpi_codes = fields.List(Text(validate=validate.Length(min=1, max=32)),
                             load_default=list)
-    rrule = fields.String(load_default=None, allow_none=True,
+    rrule = Text(load_default=None, allow_none=True,
                           validate=validate.Length(min=1, max=500),
                           metadata={"description": "RFC 5545 rule; absent for a one-off duty"})
     deadline = fields.Date(load_default=None, allow_none=True,
@@ -206,7 +206,7 @@ class DutyIn(StrictSchema):
 
 
 class DutyRuleIn(StrictSchema):
-    rrule = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    rrule = Text(required=True, validate=validate.Length(min=1, max=500))
 
 
 class DutyOut(Schema):
@@ -227,7 +227,7 @@ class DutyOut(Schema):
 
 
 class CommentIn(StrictSchema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    body = MultilineText(required=True, validate=validate.Length(min=1, max=5000))
 
 
 class CommentOut(Schema):
@@ -269,10 +269,10 @@ class FeedOut(Schema):
 
 
 class UnitIn(StrictSchema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    code = Text(required=True, validate=validate.Length(min=1, max=32))
     kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
-    name_vi = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_vi = Text(required=True, validate=validate.Length(min=1, max=200))
+    name_en = Text(required=True, validate=validate.Length(min=1, max=200))
     parent_id = fields.UUID(load_default=None, allow_none=True)
     valid_from = fields.Date(load_default=None, allow_none=True)
     valid_to = fields.Date(load_default=None, allow_none=True)
@@ -280,18 +280,18 @@ class UnitIn(StrictSchema):
 
 class UnitPatch(StrictSchema):
     kind = fields.String(validate=validate.OneOf(UNIT_KINDS))
-    name_vi = fields.String(validate=validate.Length(min=1, max=200))
-    name_en = fields.String(validate=validate.Length(min=1, max=200))
+    name_vi = Text(validate=validate.Length(min=1, max=200))
+    name_en = Text(validate=validate.Length(min=1, max=200))
     parent_id = fields.UUID(allow_none=True)
     valid_from = fields.Date(allow_none=True)
     valid_to = fields.Date(allow_none=True)
 
 
 class UserIn(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, load_only=True,
                              validate=validate.Length(min=10, max=256))
-    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    full_name = Text(required=True, validate=validate.Length(min=1, max=200))
     email = fields.Email(load_default=None, allow_none=True)
     unit_id = fields.UUID(required=True)
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
@@ -300,7 +300,7 @@ class UserIn(StrictSchema):
 
 
 class UserPatch(StrictSchema):
-    full_name = fields.String(validate=validate.Length(min=1, max=200))
+    full_name = Text(validate=validate.Length(min=1, max=200))
     email = fields.Email(allow_none=True)
     unit_id = fields.UUID()
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)),
@@ -329,7 +329,7 @@ class PasswordChange(StrictSchema):
 
 class TaskPatch(StrictSchema):
     progress = fields.Integer(validate=validate.Range(min=0, max=100))
-    title = fields.String(validate=validate.Length(min=1, max=500))
-    description = fields.String(validate=validate.Length(max=10000))
+    title = Text(validate=validate.Length(min=1, max=500))
+    description = MultilineText(blank=True, validate=validate.Length(max=10000))
     deadline = fields.Date()
     assignee_unit_id = fields.UUID()

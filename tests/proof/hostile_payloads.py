@@ -33,6 +33,25 @@ HOSTILE_TEXTS = [
     "\"><img src=x onerror=alert(1)>",
 ]
 
+# Text no text field may take (a 422 naming the field): control characters, a lone escape,
+# a bidi override. Tabs and line breaks are refused in single-line fields only.
+REFUSED_TEXTS = [
+    "Báo cáo\u001b[2J\u001b[31m",
+    "\u001b",
+    "chuông\x07 và xoá\x08",
+    "\u202etxt.exe",
+    "\x7f\x85\x9f",
+]
+# Whitespace only: refused in titles, names, codes and reasons (descriptions may be blank).
+BLANK_TEXTS = ["   ", "\u00a0\u3000"]
+BLANK_ALLOWED = ("description", "note", "legal_basis", "narrative", "sector")
+# Passwords are never stored or shown (only their hash), and are taken as typed.
+NOT_TEXT = ("password", "current_password", "new_password")
+# Decomposed Vietnamese (NFD): stored as its composed form (NFC).
+NON_NFC_TEXT = "Hai\u0309 Du\u031bo\u031bng"  # "Hải Dương" as a Mac keyboard may send it
+# A yearly rule whose last date is before any plan's period: 422 naming `rrule`, not a 500.
+RRULE_WITHOUT_OCCURRENCE = "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=20;UNTIL=19991231T000000"
+
 
 def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import time
 import tracemalloc
+import unicodedata
 
 import pytest
 
@@ -13,8 +14,14 @@ from services.kpi.models import Report
 from tests.proof.access_world import SERVICES, World, world_fixture
 from tests.proof.hostile_bases import BASES, NOT_ECHOED, SOON
 from tests.proof.hostile_payloads import (
+    BLANK_ALLOWED,
+    BLANK_TEXTS,
     BROKEN_BODIES,
     HOSTILE_TEXTS,
+    NON_NFC_TEXT,
+    NOT_TEXT,
+    REFUSED_TEXTS,
+    RRULE_WITHOUT_OCCURRENCE,
     fill_path,
     foreign_workbook,
     get_field,
@@ -81,7 +88,7 @@ def test_hostile_text_in_every_text_field_is_stored_as_typed_or_refused(world, p
     for service in SERVICES:
         spec = _spec(world, service)
         for method, path, schema in json_operations(spec):
-            fields = text_fields(spec, schema)
+            fields = [f for f in text_fields(spec, schema) if f not in NOT_TEXT]
             if not fields:
                 continue
             key = f"{method} {path}"
@@ -107,6 +114,58 @@ def test_hostile_text_in_every_text_field_is_stored_as_typed_or_refused(world, p
     proof.record(done=f"{len(HOSTILE_TEXTS)} hostile texts × every text field: {stored} stored "
                       f"exactly as typed, {refused} refused with a problem", sent=sent,
                  applied=stored)
+
+
+def _named(response, field: str) -> bool:
+    return any(e["field"] == field for e in (response.json or {}).get("errors", []))
+
+
+def test_control_characters_and_blank_text_are_refused_naming_the_field_everywhere(world, proof):
+    """Control characters, a lone escape, a bidi override in every text field of every JSON
+    endpoint, whitespace only in every title, name and reason: 422 naming the field;
+    decomposed text is stored composed (NFC)."""
+    sent, nfc = 0, 0
+    for service in SERVICES:
+        spec = _spec(world, service)
+        for method, path, schema in json_operations(spec):
+            fields = [f for f in text_fields(spec, schema) if f not in NOT_TEXT]
+            for field in fields:
+                blank = [] if field.rsplit(".", 1)[-1] in BLANK_ALLOWED else BLANK_TEXTS
+                for text in REFUSED_TEXTS + blank:
+                    svc, role, unit, url, base = BASES[f"{method} {path}"](world, sent)
+                    response = world.client(svc).open(url, method=method,
+                                                      json=set_field(base, field, text),
+                                                      headers=world.headers(role, unit))
+                    sent += 1
+                    where = (method, path, field, text)
+                    assert response.status_code == 422 and _named(response, field), (
+                        where, response.status_code, response.get_data(True)[:300])
+                    assert_bilingual_problem(response, where)
+    for method, path in (("POST", "/tasks/api/v1/tasks"), ("POST", "/tasks/api/v1/admin/units")):
+        svc, role, unit, url, base = BASES[f"{method} {path}"](world, sent)
+        field = "title" if "title" in base else "name_vi"
+        response = world.client(svc).open(url, method=method,
+                                          json=set_field(base, field, NON_NFC_TEXT),
+                                          headers=world.headers(role, unit))
+        sent += 1
+        assert response.status_code == 201, response.get_data(True)[:300]
+        assert response.json[field] == unicodedata.normalize("NFC", NON_NFC_TEXT)
+        nfc += 1
+    proof.record(done=f"{len(REFUSED_TEXTS)} control-character texts × every text field and "
+                      f"{len(BLANK_TEXTS)} blank texts × every title, name and reason: "
+                      f"{sent - nfc} refused naming the field; {nfc} "
+                      f"decomposed texts stored in NFC", sent=sent, applied=nfc)
+
+
+def test_a_duty_rule_with_no_date_in_the_plan_period_is_422_naming_rrule(world, proof):
+    """The 500 schemathesis found: a recurring duty whose rule has no date in its plan."""
+    svc, role, unit, url, base = BASES["POST /tasks/api/v1/plans/{plan_id}/duties"](world, 0)
+    body = {**set_field(base, "rrule", RRULE_WITHOUT_OCCURRENCE), "deadline": None}
+    response = world.client(svc).post(url, json=body, headers=world.headers(role, unit))
+    assert response.status_code == 422 and _named(response, "rrule"), response.get_data(True)
+    assert_bilingual_problem(response, "rrule")
+    proof.record(done="recurring duty with a rule ending before its plan: 422 on rrule",
+                 sent=1)
 
 
 def test_pages_show_hostile_text_escaped(world, proof):
