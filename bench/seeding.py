@@ -32,7 +32,8 @@ def unit_data(code: str, kind: str, name_vi: str, name_en: str,
               valid_to: date | None) -> dict:
     """The `unit.upserted` payload of one of the plan's units (ids as the tasks seed makes them)."""
     return {"unit_id": seed_id("unit", code), "code": code, "kind": kind, "name_vi": name_vi,
-            "name_en": name_en, "valid_from": date(2016, 1, 1), "valid_to": valid_to}
+            "name_en": name_en, "valid_from": date(2016, 1, 1), "valid_to": valid_to,
+            "version": 1}
 
 
 def seed_kpi(url: str, *, reports: bool = True) -> None:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 outbox = Outbox(messaging, producer="tests")
 DATA = {"task_id": uuid.uuid4(), "title": "Việc", "assignee_unit_id": uuid.uuid4(),
         "deadline": date(2099, 12, 21), "effective_deadline": date(2099, 12, 21),
-        "status": "not_started"}
+        "status": "not_started", "version": 1}
 
 
 def _counts(db) -> tuple[int, int]:
