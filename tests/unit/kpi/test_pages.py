@@ -84,7 +84,7 @@ def test_a_draft_is_saved_with_a_decimal_comma_then_submitted(world):
     values["officers_trained"] = "8"
     response = client.post(report_page, data=form_of(values, action="submit", csrf_token=token))
     assert response.status_code == 302
-    assert "Đã gửi, chờ duyệt" in client.get(report_page).get_data(as_text=True)
+    assert "Đã nộp, chờ duyệt" in client.get(report_page).get_data(as_text=True)
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_nothing_is_saved(world):

@@ -103,7 +103,7 @@ def test_returning_without_a_reason_is_told_and_a_permitted_move_is_made(world, 
                              {"to": "returned", "reason": "Thiếu biên bản"})
     assert moved.status_code == 303 and _status(world, task_id) == "returned"
     page = _text(coordinator.get(f"/tasks/tasks/{task_id}?done=moved"))
-    assert "Đã gửi, chờ duyệt → Bị trả lại (lý do: Thiếu biên bản)" in page
+    assert "Đã nộp, chờ duyệt → Bị trả lại (lý do: Thiếu biên bản)" in page
 
 
 def test_a_form_post_without_its_csrf_token_is_refused(world, app):
