@@ -59,7 +59,7 @@ def _history_line(row: dict[str, Any]) -> str:
         return f"{t('Tải tệp minh chứng', 'Evidence uploaded')}: {after.get('filename', '')}"
     if before.get("effective_deadline") != after.get("effective_deadline"):
         return t("Đổi hạn", "Deadline changed")
-    return t("Cập nhật công việc", "Task updated")
+    return label("event_kind", "task.updated")
 
 
 def render_task(task_id: uuid.UUID, *, status: int = 200, error: str | None = None,
