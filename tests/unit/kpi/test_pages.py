@@ -198,10 +198,28 @@ def test_the_dashboard_shows_each_kpi_with_a_text_status_a_chart_and_the_waiting
     html = head.get("/kpi/dashboard?year=2019").get_data(as_text=True)
     for code in ("AWARE", "APPLY", "SAVING", "TRAINED"):
         assert f'id="kpi-{code}"' in html and f'id="trend-{code}-title"' in html
-    assert "Đạt mục tiêu" in html or "Đúng tiến độ" in html
+    assert ">Đạt</span>" in html or ">Đúng tiến độ</span>" in html
     assert f'action="/kpi/reports/{report_id}/approve"' in html
     assert "/kpi/api/v1/summary/export?year=2019" in html
     assert "Đơn vị chưa báo cáo" in html and "Đơn vị D2" in html
+
+
+def test_an_at_risk_kpi_has_the_same_name_on_the_dashboard_and_in_the_heads_inbox(world):
+    from services.notifications.domain import PROVINCE
+    from services.notifications.outbound import inbox_text
+
+    submitted_report(world)  # D1 alone: AWARE 70 % in 2019 is at risk
+    head = page_client(world, "SCT", "head")
+    html = head.get("/kpi/dashboard?year=2019").get_data(as_text=True)
+    english = head.get("/kpi/dashboard?year=2019&lang=en").get_data(as_text=True)
+    message = inbox_text("kpi.status_changed", {
+        "indicator_code": "AWARE", "year": 2019, "unit_id": None, "old_status": "on_track",
+        "new_status": "at_risk", "value": 70.0, "target": 90.0}, unit=PROVINCE,
+        at=datetime(2019, 12, 20, tzinfo=UTC), base_url="")
+    badge = '<span class="badge kpi-status status-at_risk">{}</span>'
+    assert badge.format("Có nguy cơ không đạt") in html
+    assert message.title_vi == "Chỉ tiêu AWARE năm 2019: Có nguy cơ không đạt"
+    assert badge.format("At risk") in english and message.title_en.endswith(": At risk")
 
 
 def test_the_report_page_shows_last_years_value_beside_each_field(world):
