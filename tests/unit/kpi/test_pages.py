@@ -246,7 +246,7 @@ def test_the_dashboard_speaks_english_on_switch_and_a_viewer_sees_no_review_butt
     html = page_client(world, "SCT", "head").get("/kpi/dashboard?year=2019&lang=en") \
         .get_data(as_text=True)
     assert "Cleaner-production KPIs in 2019" in html and "Reports waiting for approval" in html
-    assert "Chưa có dữ liệu" not in html
+    assert "Chưa có số liệu" not in html
     viewer = page_client(world, "D2", "viewer").get("/kpi/dashboard?year=2019")
     assert viewer.status_code == 200
     assert "/approve" not in viewer.get_data(as_text=True)
