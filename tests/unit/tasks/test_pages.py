@@ -136,7 +136,7 @@ def test_the_task_page_counts_the_days_left_in_working_days(world, app):
     with patch("services.tasks.pages_task.current_time",
                return_value=datetime(2030, 1, 4, 3, tzinfo=UTC)):
         page = _text(Browser(app).log_in("rep1").get(f"/tasks/tasks/{task_id}"))
-    assert '<span id="days-left" class="muted">(còn 1 ngày làm việc)</span>' in page
+    assert '<dd id="days-left" class="muted">còn 1 ngày làm việc</dd>' in page
 
 
 def test_a_form_post_without_its_csrf_token_is_refused(world, app):
