@@ -40,6 +40,16 @@ class WorkCalendar:
         return day
 
 
+def working_days_between(calendar: WorkCalendar, start: date, end: date) -> int:
+    """Working days in (start, end]; 0 if end <= start."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            count += 1
+    return count
+
+
 def effective_deadline(given: date, calendar: WorkCalendar) -> date:
     """A deadline on a weekend or holiday moves to the next working day (Civil Code art. 148)."""
     return calendar.next_working_day(given)

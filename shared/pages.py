@@ -18,6 +18,7 @@ from flask import Flask, g, redirect, request
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from shared import vocabulary
 from shared.auth import COOKIE_NAME, Principal, still_active, verify_token
 from shared.calendar import LOCAL_TZ
 from shared.error_pages import install_error_pages, page_not_found
@@ -27,26 +28,6 @@ from shared.settings import Settings
 TEMPLATES = Path(__file__).parent / "templates"
 LOGIN_PATH = "/tasks/login"
 csrf = CSRFProtect()
-
-ROLE_NAMES = {
-    "admin": ("Quản trị hệ thống", "Administrator"),
-    "head": ("Lãnh đạo Sở", "Department head"),
-    "coordinator": ("Điều phối", "Coordinator"),
-    "reporter": ("Cán bộ báo cáo", "Reporter"),
-    "viewer": ("Theo dõi", "Viewer"),
-}
-
-
-TASK_STATUS_NAMES = {
-    "not_started": ("Chưa bắt đầu", "Not started"),
-    "in_progress": ("Đang thực hiện", "In progress"),
-    "submitted": ("Đã gửi, chờ duyệt", "Submitted"),
-    "done": ("Hoàn thành", "Done"),
-    "returned": ("Bị trả lại", "Returned"),
-    "blocked": ("Đang vướng mắc", "Blocked"),
-    "cancelled": ("Đã hủy", "Cancelled"),
-}
-
 
 # The header's links: (roles that see it or None for everyone, href, Vietnamese, English).
 # Services add theirs here (every service renders the same header, so the list is shared).
@@ -100,15 +81,25 @@ def require_page_role(*roles: str) -> Principal:
     return principal
 
 
-def label(names: dict[str, tuple[str, str]], key: str) -> str:
-    """The name of a code (a status, a role) in the language of this request."""
+def label(names: str | dict[str, tuple[str, str]], key: str) -> str:
+    """The name of a code in the language of this request: `names` is a kind of the shared
+    vocabulary ("task_status", "role", ...) or a page's own {code: (vi, en)}."""
+    if isinstance(names, str):
+        return vocabulary.label(names, key, request_language())
     vi, en = names.get(key, (key, key))
     return t(vi, en)
 
 
-def options(names: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+def options(names: str | dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
     """(code, name in this request's language) pairs for a select or checkboxes."""
+    if isinstance(names, str):
+        names = vocabulary.KINDS[names]
     return [(code, t(vi, en)) for code, (vi, en) in names.items()]
+
+
+def codes(kind: str) -> list[str]:
+    """Every code of a kind of the shared vocabulary, in its order."""
+    return list(vocabulary.KINDS[kind])
 
 
 def t(vi: str, en: str) -> str:
@@ -190,9 +181,8 @@ def install_pages(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     install_error_pages(app)
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(str(TEMPLATES))])
-    app.jinja_env.globals.update(t=t, fmt_date=fmt_date, label=label, role_names=ROLE_NAMES,
-                                 task_status_names=TASK_STATUS_NAMES, unit_name=unit_name,
-                                 admin_links=admin_links)
+    app.jinja_env.globals.update(t=t, fmt_date=fmt_date, label=label, codes=codes,
+                                 unit_name=unit_name, admin_links=admin_links)
 
     @app.context_processor
     def _page_context():

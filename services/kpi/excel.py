@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils.exceptions import InvalidFileException
 
 from services.kpi.domain import CP_YEARLY_FIELDS, FieldDef, data_period, validate_values
+from shared import vocabulary
 from shared.i18n import LocalizedText, message
 from shared.text import printable
 
@@ -234,7 +235,7 @@ def build_summary_workbook(summary: Mapping[str, Any]) -> bytes:
               *[str(y) for y in plan_years]]
     _table(ws, 4, header, [
         [k["indicator_code"], k["name_vi"], _num(k["value"]), _num(k["target"]),
-         _num(k["expected"]), k["status"], k["overdue_duties"],
+         _num(k["expected"]), _status(k["status"]), k["overdue_duties"],
          *[_num(t["value"]) for t in k["trend"]]] for k in summary["kpis"]])
     ws.column_dimensions["B"].width = 60
     _print_setup(ws, landscape=True)
@@ -245,8 +246,8 @@ def build_summary_workbook(summary: Mapping[str, Any]) -> bytes:
     for k in summary["kpis"]:
         for u in k["units"]:
             row = unit_rows.setdefault(u["code"], [u["code"], u["name_vi"]])
-            row.append(f"{_num(u['value'])} ({u['status']})" if u["value"] is not None
-                       else u["status"])
+            row.append(f"{_num(u['value'])} ({_status(u['status'])})"
+                       if u["value"] is not None else _status(u["status"]))
     _table(units, 1, ["Mã / Code", "Đơn vị / Unit", *codes], list(unit_rows.values()))
     units.column_dimensions["B"].width = 36
     _print_setup(units, landscape=True)
@@ -264,6 +265,12 @@ def cell_text(value: Any) -> Any:
     """A value openpyxl can write: text without the characters a workbook may not hold
     (control characters, which older rows or copies from events may carry); others as they are."""
     return printable(value, multiline=True) if isinstance(value, str) else value
+
+
+def _status(code: str) -> str:
+    """A KPI status by its names, as the sheet's bilingual headers are written."""
+    vi, en = vocabulary.both("kpi_status", code)
+    return f"{vi} / {en}"
 
 
 def _num(value: float | None) -> float | None:

@@ -122,23 +122,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "With no facility applying CP the average saving must be empty or 0."),
     "kpi_rule_increase": (
         "Đạt nếu ≥ {target}; đúng tiến độ nếu ≥ {expected} (mức kỳ vọng năm {year} trên đường "
-        "thẳng từ {baseline} năm {baseline_year} đến {target} năm {target_year}); có nguy cơ "
-        "nếu ≥ {risk}; còn lại là chậm tiến độ; chưa có dữ liệu nếu chưa có báo cáo.",
+        "thẳng từ {baseline} năm {baseline_year} đến {target} năm {target_year}); có nguy cơ không "
+        "đạt nếu ≥ {risk}; còn lại là chậm tiến độ; chưa có số liệu nếu chưa có báo cáo.",
         "Achieved if ≥ {target}; on track if ≥ {expected} (expected for {year} on the straight "
         "line from {baseline} in {baseline_year} to {target} in {target_year}); at risk if ≥ "
         "{risk}; otherwise off track; no data without reports."),
     "kpi_rule_decrease": (
         "Đạt nếu ≤ {target}; đúng tiến độ nếu ≤ {expected} (mức kỳ vọng năm {year} trên đường "
-        "thẳng từ {baseline} năm {baseline_year} đến {target} năm {target_year}); có nguy cơ "
-        "nếu ≤ {risk}; còn lại là chậm tiến độ; chưa có dữ liệu nếu chưa có báo cáo.",
+        "thẳng từ {baseline} năm {baseline_year} đến {target} năm {target_year}); có nguy cơ không "
+        "đạt nếu ≤ {risk}; còn lại là chậm tiến độ; chưa có số liệu nếu chưa có báo cáo.",
         "Achieved if ≤ {target}; on track if ≤ {expected} (expected for {year} on the straight "
         "line from {baseline} in {baseline_year} to {target} in {target_year}); at risk if ≤ "
         "{risk}; otherwise off track; no data without reports."),
     "kpi_rule_range": (
         "Khoảng mục tiêu {target_min}–{target_max}: đạt nếu ≥ {target_min} (vượt {target_max} "
         "vẫn là đạt); đúng tiến độ nếu ≥ {expected} (mức kỳ vọng năm {year} trên đường thẳng "
-        "từ {baseline} năm {baseline_year} đến {target_min} năm {target_year}); có nguy cơ nếu "
-        "≥ {risk}; còn lại là chậm tiến độ; chưa có dữ liệu nếu chưa có báo cáo.",
+        "từ {baseline} năm {baseline_year} đến {target_min} năm {target_year}); có nguy cơ "
+        "không đạt nếu ≥ {risk}; còn lại là chậm tiến độ; chưa có số liệu nếu chưa có báo cáo.",
         "Target range {target_min}–{target_max}: achieved if ≥ {target_min} (above "
         "{target_max} also counts as achieved); on track if ≥ {expected} (expected for {year} "
         "on the straight line from {baseline} in {baseline_year} to {target_min} in "

@@ -31,21 +31,6 @@ from shared.web import current_db, current_time
 
 pages_blp = Blueprint("pages", __name__, template_folder="templates")
 
-REPORT_STATUS_NAMES = {
-    "draft": ("Bản nháp", "Draft"),
-    "submitted": ("Đã gửi, chờ duyệt", "Submitted, awaiting approval"),
-    "approved": ("Đã duyệt", "Approved"),
-    "returned": ("Bị trả lại", "Returned"),
-}
-KPI_STATUS_NAMES = {
-    "achieved": ("Đạt mục tiêu", "Achieved"),
-    "on_track": ("Đúng tiến độ", "On track"),
-    "at_risk": ("Có nguy cơ chậm", "At risk"),
-    "off_track": ("Chậm tiến độ", "Off track"),
-    "no_data": ("Chưa có dữ liệu", "No data"),
-}
-
-
 def fmt_num(value: float | None, digits: int = 1) -> str:
     """A number as people of the page's language write it (42,5 in Vietnamese); – if none."""
     if value is None:
@@ -59,8 +44,7 @@ def fmt_num(value: float | None, digits: int = 1) -> str:
 
 @pages_blp.app_context_processor
 def _kpi_page_context() -> dict[str, Any]:
-    return {"report_status_names": REPORT_STATUS_NAMES, "kpi_status_names": KPI_STATUS_NAMES,
-            "form_fields": CP_YEARLY_FIELDS, "fmt_num": fmt_num, "message": message}
+    return {"form_fields": CP_YEARLY_FIELDS, "fmt_num": fmt_num, "message": message}
 
 
 def files_reports(principal) -> bool:

@@ -9,26 +9,13 @@ from datetime import date, datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from shared import vocabulary
+from shared.calendar import WorkCalendar
+
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TITLE_MAX = 600
 CLOSED_STATUSES = ("done", "cancelled")
 
-TASK_STATUS_NAMES: dict[str, tuple[str, str]] = {
-    "not_started": ("Chưa bắt đầu", "Not started"),
-    "in_progress": ("Đang thực hiện", "In progress"),
-    "submitted": ("Đã gửi kết quả", "Submitted"),
-    "done": ("Hoàn thành", "Done"),
-    "returned": ("Bị trả lại", "Returned"),
-    "blocked": ("Gặp vướng mắc", "Blocked"),
-    "cancelled": ("Đã hủy", "Cancelled"),
-}
-KPI_STATUS_NAMES: dict[str, tuple[str, str]] = {
-    "achieved": ("Đã đạt", "Achieved"),
-    "on_track": ("Đúng tiến độ", "On track"),
-    "at_risk": ("Có nguy cơ không đạt", "At risk"),
-    "off_track": ("Chậm tiến độ", "Off track"),
-    "no_data": ("Chưa có số liệu", "No data"),
-}
 # Reasons that the system (not a person) writes on a status change, shown in words.
 SYSTEM_REASONS: dict[str, tuple[str, str]] = {
     "report.submitted": ("đơn vị đã gửi báo cáo", "the unit submitted its report"),
@@ -68,20 +55,20 @@ def format_date(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def days_left(deadline: date, *, now: datetime) -> int:
-    """Days from the local date of `now` to the deadline; negative when overdue."""
-    return (deadline - local_date(now)).days
+def days_left(deadline: date, *, now: datetime, calendar: WorkCalendar) -> int:
+    """Working days from the local date of `now` to the deadline; negative when overdue."""
+    return vocabulary.working_days_left(deadline, today=local_date(now), calendar=calendar)
 
 
 def deadline_phrase(days: int) -> Names:
-    """'còn 3 ngày' / '3 days left', 'đến hạn hôm nay' / 'due today', or days overdue."""
-    if days == 0:
-        return Names("đến hạn hôm nay", "due today")
-    count = abs(days)
-    unit_en = "day" if count == 1 else "days"
-    if days > 0:
-        return Names(f"còn {count} ngày", f"{count} {unit_en} left")
-    return Names(f"quá hạn {count} ngày", f"{count} {unit_en} overdue")
+    """'còn 3 ngày làm việc' / '3 working days left', 'đến hạn hôm nay' / 'due today', or
+    working days overdue (the shared vocabulary's phrase)."""
+    return Names(vocabulary.deadline_phrase(days, "vi"), vocabulary.deadline_phrase(days, "en"))
+
+
+def kind_name(event_type: str) -> Names:
+    """The name of a kind of event (as the preferences page shows it)."""
+    return Names(*vocabulary.both("event_kind", event_type))
 
 
 def format_number(value: float | None, lang: str) -> str:
@@ -121,26 +108,27 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
-def _status(code: str, names: dict[str, tuple[str, str]]) -> Names:
-    vi, en = names.get(code, (code, code))
-    return Names(vi, en)
+def _status(code: str, kind: str) -> Names:
+    return Names(*vocabulary.both(kind, code))
 
 
-def _deadline_clause(deadline: date, *, now: datetime, with_days: bool) -> Names:
+def _deadline_clause(deadline: date, *, now: datetime, with_days: bool,
+                     calendar: WorkCalendar) -> Names:
     when = format_date(deadline)
     if not with_days:
         return Names(f"Hạn hoàn thành: {when}.", f"Deadline: {when}.")
-    phrase = deadline_phrase(days_left(deadline, now=now))
+    phrase = deadline_phrase(days_left(deadline, now=now, calendar=calendar))
     return Names(f"Hạn hoàn thành: {when} ({phrase.vi}).", f"Deadline: {when} ({phrase.en}).")
 
 
 def task_created_text(*, task_id: uuid.UUID, title: str, unit: Names, effective_deadline: date,
-                      now: datetime) -> MessageText:
+                      now: datetime, calendar: WorkCalendar) -> MessageText:
     """The message that tells a unit it has a new task."""
-    deadline = _deadline_clause(effective_deadline, now=now, with_days=True)
+    deadline = _deadline_clause(effective_deadline, now=now, with_days=True, calendar=calendar)
+    kind = kind_name("task.created")
     return MessageText(
-        title_vi=_clip(f"Công việc mới: {title}"),
-        title_en=_clip(f"New task: {title}"),
+        title_vi=_clip(f"{kind.vi}: {title}"),
+        title_en=_clip(f"{kind.en}: {title}"),
         body_vi=f'Công việc "{title}" đã được giao cho {unit.vi}. {deadline.vi}',
         body_en=f'Task "{title}" was assigned to {unit.en}. {deadline.en}',
         link=task_link(task_id),
@@ -149,11 +137,11 @@ def task_created_text(*, task_id: uuid.UUID, title: str, unit: Names, effective_
 
 def task_status_changed_text(*, task_id: uuid.UUID, title: str, unit: Names, old_status: str,
                              new_status: str, reason: str | None, effective_deadline: date,
-                             now: datetime) -> MessageText:
+                             now: datetime, calendar: WorkCalendar) -> MessageText:
     """The message that tells the lead and the assignee that a task changed status."""
-    old, new = _status(old_status, TASK_STATUS_NAMES), _status(new_status, TASK_STATUS_NAMES)
+    old, new = _status(old_status, "task_status"), _status(new_status, "task_status")
     deadline = _deadline_clause(effective_deadline, now=now,
-                                with_days=new_status not in CLOSED_STATUSES)
+                                with_days=new_status not in CLOSED_STATUSES, calendar=calendar)
     why_vi = why_en = ""
     if reason:
         vi, en = SYSTEM_REASONS.get(reason, (reason, reason))
@@ -174,9 +162,10 @@ def report_returned_text(*, report_id: uuid.UUID, form_code: str, year: int, ver
     """The message that tells a unit its report came back and must be fixed."""
     why_vi = f" Lý do: {_sentence(reason)}" if reason else ""
     why_en = f" Reason: {_sentence(reason)}" if reason else ""
+    kind = kind_name("report.returned")
     return MessageText(
-        title_vi=_clip(f"Báo cáo bị trả lại: {form_code} năm {year}"),
-        title_en=_clip(f"Report returned: {form_code} {year}"),
+        title_vi=_clip(f"{kind.vi}: {form_code} năm {year}"),
+        title_en=_clip(f"{kind.en}: {form_code} {year}"),
         body_vi=(f"Báo cáo {form_code} năm {year} (lần {version}) của {unit.vi} đã bị trả lại."
                  f"{why_vi} Vui lòng chỉnh sửa và gửi lại."),
         body_en=(f"The {year} report {form_code} (version {version}) of {unit.en} was returned."
@@ -189,7 +178,7 @@ def kpi_status_changed_text(*, indicator_code: str, year: int, unit: Names | Non
                             old_status: str, new_status: str, value: float | None,
                             target: float | None) -> MessageText:
     """The message that tells the head an indicator changed status."""
-    old, new = _status(old_status, KPI_STATUS_NAMES), _status(new_status, KPI_STATUS_NAMES)
+    old, new = _status(old_status, "kpi_status"), _status(new_status, "kpi_status")
     scope = unit or PROVINCE
     return MessageText(
         title_vi=_clip(f"Chỉ tiêu {indicator_code} năm {year}: {new.vi}"),

@@ -82,16 +82,18 @@ def concerned_units(event_type: str, data: dict[str, Any]) -> set[uuid.UUID]:
 
 
 def inbox_text(event_type: str, data: dict[str, Any], *, unit: Names, at: datetime,
-               base_url: str) -> MessageText:
-    """The inbox message of an event, in both languages."""
+               base_url: str, calendar: WorkCalendar | None = None) -> MessageText:
+    """The inbox message of an event, in both languages (days in working days)."""
+    calendar = calendar or WorkCalendar()
     if event_type == "task.created":
         return domain.task_created_text(task_id=data["task_id"], title=data["title"], unit=unit,
-                                        effective_deadline=data["effective_deadline"], now=at)
+                                        effective_deadline=data["effective_deadline"], now=at,
+                                        calendar=calendar)
     if event_type == "task.status_changed":
         return domain.task_status_changed_text(
             task_id=data["task_id"], title=data["title"], unit=unit,
             old_status=data["old_status"], new_status=data["status"], reason=data.get("reason"),
-            effective_deadline=data["effective_deadline"], now=at)
+            effective_deadline=data["effective_deadline"], now=at, calendar=calendar)
     if event_type == "report.returned":
         return domain.report_returned_text(report_id=data["report_id"],
                                            form_code=data["form_code"], year=data["year"],
@@ -102,8 +104,10 @@ def inbox_text(event_type: str, data: dict[str, Any], *, unit: Names, at: dateti
             indicator_code=data["indicator_code"], year=data["year"],
             unit=unit if data.get("unit_id") else None, old_status=data["old_status"],
             new_status=data["new_status"], value=data.get("value"), target=data.get("target"))
-    vi = render_event(event_type, data, lang="vi", unit=unit, at=at, base_url="")
-    en = render_event(event_type, data, lang="en", unit=unit, at=at, base_url="")
+    vi = render_event(event_type, data, lang="vi", unit=unit, at=at, base_url="",
+                      calendar=calendar)
+    en = render_event(event_type, data, lang="en", unit=unit, at=at, base_url="",
+                      calendar=calendar)
     return MessageText(title_vi=vi.subject, title_en=en.subject, body_vi=vi.body.strip(),
                        body_en=en.body.strip(), link=domain.task_link(data["task_id"]))
 
@@ -143,7 +147,7 @@ def plan_notifications(*, uow: UnitOfWork, event: Event, context: OutboundContex
                                                                "channels", None))
               for r in recipients}
     text = inbox_text(event_type, data, unit=unit, at=event.occurred_at,
-                      base_url=context.base_url)
+                      base_url=context.base_url, calendar=context.calendar)
     inbox = deliver(uow=uow, event_id=event.id, event_type=event_type,
                     user_ids=[r.user_id for r in recipients if "inbox" in chosen[r.user_id]],
                     text=text, at=event.occurred_at, known_new=True)
@@ -161,7 +165,8 @@ def _plan_email(uow: UnitOfWork, event: Event, recipient: Recipient, pref: Prefe
                 unit: Names, unit_id: uuid.UUID | None, context: OutboundContext,
                 now: datetime) -> int:
     rendered = render_event(event.type, event.data, lang=recipient.language, unit=unit,
-                            at=event.occurred_at, base_url=context.base_url)
+                            at=event.occurred_at, base_url=context.base_url,
+                            calendar=context.calendar)
     status, when = "pending", now
     if pref is not None:
         if pref.digest and event.type not in rules.NEVER_SILENCED:

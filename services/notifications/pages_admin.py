@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from services.notifications import management
 from services.notifications.models import Unit
-from services.notifications.pages_preferences import EVENT_NAMES
 from services.notifications.schemas import DELIVERY_STATUSES, DeliveryQuery, WebhookIn
 from shared.auth import current_principal
 from shared.forms import attempt, form_errors, form_values
@@ -41,8 +40,7 @@ def _render_webhooks(values: dict, errors: dict, *, created: dict | None = None,
         units = _units(uow)
         return render_template(
             "notifications/admin_webhooks.html", hooks=hooks, units=units, values=values,
-            errors=errors, created=created, event_options=options(EVENT_NAMES),
-            event_names=EVENT_NAMES,
+            errors=errors, created=created, event_options=options("event_kind"),
             unit_options=[(u.unit_id, f"{u.code} – {t(u.name_vi, u.name_en)}")
                           for u in units.values()]), status
 

@@ -11,22 +11,11 @@ from services.notifications.schemas import PreferencesIn
 from shared.auth import current_principal
 from shared.errors import ApiError
 from shared.forms import form_errors
-from shared.pages import csrf, page, t
+from shared.pages import csrf, label, page, t
 from shared.web import current_db, current_time
 
 preferences_pages_blp = Blueprint("preferences_pages", __name__, template_folder="templates")
 
-EVENT_NAMES = {
-    "task.created": ("Được giao công việc mới", "A new task is assigned"),
-    "task.updated": ("Công việc được sửa (hạn, nội dung)", "A task is changed (deadline, text)"),
-    "task.status_changed": ("Công việc chuyển trạng thái", "A task changes status"),
-    "task.due_soon": ("Sắp đến hạn", "A deadline is near"),
-    "task.due_today": ("Đến hạn hôm nay", "Due today"),
-    "task.overdue": ("Quá hạn", "Overdue"),
-    "task.escalated": ("Cảnh báo leo thang", "Escalation"),
-    "report.returned": ("Báo cáo bị trả lại", "A report is returned"),
-    "kpi.status_changed": ("Chỉ tiêu đổi trạng thái", "A KPI changes status"),
-}
 CHANNEL_NAMES = {"inbox": ("Hộp thư", "Inbox"), "email": ("Thư điện tử", "E-mail")}
 
 
@@ -53,7 +42,7 @@ def _form_view(body: dict) -> dict:
 
 
 def _render(view: dict, errors: dict, status: int = 200):
-    rows = [{"kind": kind, "name": t(*EVENT_NAMES[kind]), "always": kind in NEVER_SILENCED}
+    rows = [{"kind": kind, "name": label("event_kind", kind), "always": kind in NEVER_SILENCED}
             for kind in NOTIFIED_EVENT_TYPES]
     channels = [(c, t(*CHANNEL_NAMES[c])) for c in USER_CHANNELS]
     return render_template("notifications/preferences.html", rows=rows, channels=channels,

@@ -23,6 +23,7 @@ from services.tasks.models import (
 )
 from services.tasks.service import outbox, task_event_data
 from services.tasks.storage import AttachmentStore
+from shared import vocabulary
 from shared.audit import jsonable, record_audit
 from shared.auth import Principal
 from shared.db import UnitOfWork
@@ -218,7 +219,8 @@ def feed_ics(*, uow: UnitOfWork, token: str, now: datetime, base_url: str) -> st
              "X-WR-TIMEZONE:Asia/Ho_Chi_Minh"]
     for task in tasks:
         day = task.effective_deadline
-        status = {"done": "Đã xong", "submitted": "Đã nộp"}.get(task.status, "")
+        shown = task.status in ("done", "submitted")  # the others are plain deadlines
+        status = vocabulary.label("task_status", task.status, "vi") if shown else ""
         summary = f"[{status}] {task.title}" if status else task.title
         lines += [
             "BEGIN:VEVENT",

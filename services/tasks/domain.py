@@ -6,7 +6,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from shared.calendar import LOCAL_TZ, WorkCalendar, effective_deadline, local_date
+from shared.calendar import (
+    LOCAL_TZ,
+    WorkCalendar,
+    effective_deadline,
+    local_date,
+    working_days_between,
+)
 
 __all__ = ["LOCAL_TZ", "WorkCalendar", "effective_deadline", "local_date", "can_transition",
            "timeliness", "TRANSITIONS", "FastCalendar", "fold", "DeadlineMoment",
@@ -78,16 +84,6 @@ class FastCalendar(WorkCalendar):
         return day
 
 
-def working_days_between(calendar: FastCalendar, start: date, end: date) -> int:
-    """Working days in (start, end]; 0 if end <= start."""
-    count, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        if calendar.is_working_day(day):
-            count += 1
-    return count
-
-
 def fold(text: str) -> str:
     """Lowercase ASCII without Vietnamese diacritics: "Sở Công Thương" -> "so cong thuong"."""
     text = text.replace("đ", "d").replace("Đ", "D")
@@ -98,7 +94,8 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class DeadlineMoment:
-    """One deadline event that is due: its event type, unique key and day count."""
+    """One deadline event that is due: its event type, unique key and day count (working days
+    left, or working days overdue)."""
 
     event_type: str
     key: str
@@ -129,11 +126,12 @@ def deadline_moments(*, effective: date, today: date, calendar: FastCalendar,
     elif today == effective:
         moments.append(DeadlineMoment("task.due_today", "due_today", 0))
     else:
-        late = (today - effective).days
-        moments.append(DeadlineMoment("task.overdue", f"overdue:{(late - 1) // 7}", late))
+        late = (today - effective).days  # the weekly repeat counts calendar days
         late_working = working_days_between(calendar, effective, today)
+        moments.append(DeadlineMoment("task.overdue", f"overdue:{(late - 1) // 7}",
+                                      late_working))
         for level, delay in enumerate(escalation_delays, start=1):
             if late_working >= delay:
-                moments.append(DeadlineMoment("task.escalated", f"escalated:{level}", late,
-                                              escalation_level=level))
+                moments.append(DeadlineMoment("task.escalated", f"escalated:{level}",
+                                              late_working, escalation_level=level))
     return moments

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,20 +13,13 @@ from marshmallow import ValidationError
 
 from services.tasks import service
 from services.tasks.models import OrgUnit
+from shared.calendar import WorkCalendar
 from shared.errors import ApiError, flatten_errors, localize_params, request_language
 from shared.i18n import TITLES, message
-from shared.pages import TASK_STATUS_NAMES, label, t
+from shared.pages import label, t
+from shared.vocabulary import TASK_STATUS, deadline_phrase, working_days_left
 
-DUE_SOON_DAYS = 7
-
-TIMELINESS_NAMES = {
-    "done_on_time": ("Hoàn thành đúng hạn", "Done on time"),
-    "done_late": ("Hoàn thành trễ hạn", "Done late"),
-    "open_within_deadline": ("Đang trong hạn", "Open, within deadline"),
-    "due_soon": ("Sắp đến hạn", "Due soon"),
-    "overdue": ("Quá hạn", "Overdue"),
-    "cancelled": ("Đã hủy", "Cancelled"),
-}
+DUE_SOON_DAYS = 7  # working days, like the scanner's first reminder (TASKS_DUE_SOON_DAYS)
 
 # The button of each workflow move, by target status.
 TRANSITION_NAMES = {
@@ -72,7 +65,7 @@ def error_text(exc: ApiError) -> str:
     params = dict(exc.params)
     for key in ("current", "target"):  # statuses by their names, not their codes
         if key in params:
-            params[key] = TASK_STATUS_NAMES.get(params[key], (params[key],) * 2)
+            params[key] = TASK_STATUS.get(params[key], (params[key],) * 2)
     if exc.code:
         return message(exc.code, lang, **localize_params(params, lang))
     if exc.field_errors:
@@ -111,12 +104,21 @@ def org_unit_name(unit: OrgUnit | None) -> str:
     return t(unit.name_vi, unit.name_en)
 
 
-def shown_timeliness(view: dict[str, Any], today: date) -> str:
-    """The timeliness to show: an open task due within a week is "due soon"."""
-    if view["timeliness"] == "open_within_deadline" \
-            and view["effective_deadline"] <= today + timedelta(days=DUE_SOON_DAYS):
+def shown_timeliness(view: dict[str, Any], today: date, calendar: WorkCalendar) -> str:
+    """The timeliness to show: an open task due within DUE_SOON_DAYS working days is "due
+    soon" (the scanner's first reminder goes out as many working days before)."""
+    if view["timeliness"] == "open_within_deadline" and working_days_left(
+            view["effective_deadline"], today=today, calendar=calendar) <= DUE_SOON_DAYS:
         return "due_soon"
     return view["timeliness"]
+
+
+def days_left_phrase(view: dict[str, Any], today: date, calendar: WorkCalendar) -> str:
+    """'còn 3 ngày làm việc' for an open task, in the request's language; '' once closed."""
+    if view["status"] in ("done", "cancelled"):
+        return ""
+    days = working_days_left(view["effective_deadline"], today=today, calendar=calendar)
+    return deadline_phrase(days, request_language())
 
 
 def query_with(**changes: Any) -> str:
@@ -132,6 +134,5 @@ def query_with(**changes: Any) -> str:
 
 def page_context() -> dict[str, Any]:
     """Names every tasks page template may use."""
-    return {"timeliness_names": TIMELINESS_NAMES, "transition_names": TRANSITION_NAMES,
-            "org_unit_name": org_unit_name, "query_with": query_with, "label": label,
-            "task_status_names": TASK_STATUS_NAMES}
+    return {"transition_names": TRANSITION_NAMES, "org_unit_name": org_unit_name,
+            "query_with": query_with, "label": label}

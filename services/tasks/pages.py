@@ -71,7 +71,8 @@ def home():
     with current_db().uow() as uow:
         tasks, total = service.list_tasks(uow=uow, principal=principal, now=now, page_size=20)
         rows = [service.task_view(task, now=now) for task in tasks]
+        calendar = service.load_calendar(uow.session)
     for row in rows:
-        row["shown_timeliness"] = shown_timeliness(row, local_date(now))
+        row["shown_timeliness"] = shown_timeliness(row, local_date(now), calendar)
     current_app.logger.debug("home page", extra={"tasks": total})
     return render_template("tasks/home.html", tasks=rows, total=total)

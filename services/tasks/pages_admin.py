@@ -14,18 +14,11 @@ from shared.auth import current_principal
 from shared.error_pages import page_not_found
 from shared.forms import attempt, blank_to_none, form_values, iso_dates
 from shared.messaging.events import ROLES
-from shared.pages import ROLE_NAMES, admin_page, csrf, fmt_date, label, options, t
+from shared.pages import admin_page, csrf, fmt_date, label, options, t
 from shared.web import current_db, current_time
 
 admin_pages_blp = Blueprint("admin_pages", __name__, template_folder="templates")
 
-UNIT_KIND_NAMES = {
-    "province": ("Tỉnh", "Province"),
-    "department": ("Sở, ngành", "Department"),
-    "district": ("Huyện, thị xã, thành phố", "District"),
-    "iz_board": ("Ban quản lý khu công nghiệp", "Industrial-zone board"),
-    "enterprise": ("Doanh nghiệp", "Enterprise"),
-}
 OVERRIDE_KIND_NAMES = {"day_off": ("Ngày nghỉ", "Day off"),
                        "working_day": ("Ngày làm bù", "Make-up working day")}
 UNIT_FIELDS = ("code", "kind", "name_vi", "name_en", "parent_id", "valid_from", "valid_to")
@@ -50,8 +43,8 @@ def _render_units(values: dict, errors: dict, status: int = 200):
     with current_db().uow() as uow:
         units = _units(uow)
         return render_template("tasks/admin_units.html", units=units, values=values,
-                               errors=errors, kinds=UNIT_KIND_NAMES,
-                               kind_options=options(UNIT_KIND_NAMES),
+                               errors=errors, kinds="unit_kind",
+                               kind_options=options("unit_kind"),
                                unit_options=_unit_options(units),
                                by_id={u.id: u for u in units}), status
 
@@ -93,7 +86,7 @@ def _render_unit(unit_id: uuid.UUID, values: dict | None, errors: dict, status: 
         parents = [u for u in _units(uow) if u.id != unit.id]
         return render_template("tasks/admin_unit.html", unit=unit, parents=parents,
                                values=values or _unit_values(unit), errors=errors,
-                               kind_options=options(UNIT_KIND_NAMES),
+                               kind_options=options("unit_kind"),
                                unit_options=_unit_options(parents)), status
 
 
@@ -123,7 +116,7 @@ def update_unit(unit_id: uuid.UUID):
 
 
 def _role_options() -> list[tuple[str, str]]:
-    return [(role, label(ROLE_NAMES, role)) for role in ROLES]
+    return [(role, label("role", role)) for role in ROLES]
 
 
 def _render_users(values: dict, errors: dict, status: int = 200):

@@ -14,6 +14,7 @@ from services.tasks.api import attachment_store, tasks_settings
 from services.tasks.domain import local_date
 from services.tasks.page_helpers import (
     REASON_REQUIRED,
+    days_left_phrase,
     error_text,
     field_messages,
     install_page_support,
@@ -25,7 +26,7 @@ from services.tasks.schemas import CommentIn, TaskPatch, TransitionRequest
 from shared.auth import current_principal
 from shared.errors import ApiError, request_language
 from shared.i18n import message
-from shared.pages import TASK_STATUS_NAMES, csrf, label, page, t
+from shared.pages import csrf, label, page, t
 from shared.web import current_db, current_time
 
 task_page_blp = Blueprint("task_page", __name__, template_folder="templates")
@@ -48,8 +49,8 @@ def _history_line(row: dict[str, Any]) -> str:
     if action == "create":
         return t("Tạo công việc", "Task created")
     if action == "transition":
-        text = (f"{label(TASK_STATUS_NAMES, before.get('status', ''))} → "
-                f"{label(TASK_STATUS_NAMES, after.get('status', ''))}")
+        text = (f"{label('task_status', before.get('status', ''))} → "
+                f"{label('task_status', after.get('status', ''))}")
         reason = after.get("reason")
         return f"{text} ({t('lý do', 'reason')}: {reason})" if reason else text
     if action == "comment":
@@ -58,7 +59,7 @@ def _history_line(row: dict[str, Any]) -> str:
         return f"{t('Tải tệp minh chứng', 'Evidence uploaded')}: {after.get('filename', '')}"
     if before.get("effective_deadline") != after.get("effective_deadline"):
         return t("Đổi hạn", "Deadline changed")
-    return t("Cập nhật công việc", "Task updated")
+    return label("event_kind", "task.updated")
 
 
 def render_task(task_id: uuid.UUID, *, status: int = 200, error: str | None = None,
@@ -69,7 +70,9 @@ def render_task(task_id: uuid.UUID, *, status: int = 200, error: str | None = No
     with current_db().uow() as uow:
         task = service.get_task(uow=uow, principal=principal, task_id=task_id)
         view = service.task_view(task, now=now)
-        view["shown_timeliness"] = shown_timeliness(view, local_date(now))
+        calendar = service.load_calendar(uow.session)
+        view["shown_timeliness"] = shown_timeliness(view, local_date(now), calendar)
+        view["days_left_phrase"] = days_left_phrase(view, local_date(now), calendar)
         moves = service.allowed_transitions(principal, task)
         editable = service.editable_fields(principal, task) & {"progress", "deadline"}
         if task.status in ("done", "cancelled"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar as pycalendar
 import uuid
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from math import ceil
 from typing import Any
 
@@ -13,7 +13,7 @@ from flask import Blueprint, redirect, render_template, request
 from marshmallow import ValidationError
 
 from services.tasks import collab, planning, service
-from services.tasks.domain import TIMELINESS_VALUES, local_date
+from services.tasks.domain import TIMELINESS_VALUES, FastCalendar, local_date
 from services.tasks.page_helpers import (
     DUE_SOON_DAYS,
     field_messages,
@@ -48,7 +48,7 @@ def _load_filters(raw: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
         return TaskQuery().load({**kept, "page_size": PAGE_SIZE}), errors
 
 
-def table_filters(today: date) -> tuple[dict[str, Any], dict[str, str]]:
+def table_filters(today: date, calendar: FastCalendar) -> tuple[dict[str, Any], dict[str, str]]:
     """The table's filters from the query string, with "due soon" as a deadline window."""
     raw = {k: v.strip() for k in FILTERS if (v := request.args.get(k, "")).strip()}
     for key in ("deadline_from", "deadline_to"):
@@ -59,17 +59,17 @@ def table_filters(today: date) -> tuple[dict[str, Any], dict[str, str]]:
         raw["timeliness"] = "open_within_deadline"
     query, errors = _load_filters(raw)
     if due_soon:
-        window_end = today + timedelta(days=DUE_SOON_DAYS)
+        window_end = calendar.add_working_days(today, DUE_SOON_DAYS)
         query["deadline_from"] = max(query.get("deadline_from") or today, today)
         query["deadline_to"] = min(query.get("deadline_to") or window_end, window_end)
     return query, errors
 
 
-def _rows(tasks, *, now, today: date) -> list[dict[str, Any]]:
+def _rows(tasks, *, now, today: date, calendar: FastCalendar) -> list[dict[str, Any]]:
     rows = []
     for task in tasks:
         view = service.task_view(task, now=now)
-        view["shown_timeliness"] = shown_timeliness(view, today)
+        view["shown_timeliness"] = shown_timeliness(view, today, calendar)
         rows.append(view)
     return rows
 
@@ -81,10 +81,11 @@ def task_table():
     principal = current_principal()
     now = current_time()
     today = local_date(now)
-    query, errors = table_filters(today)
     with current_db().uow() as uow:
+        calendar = service.load_calendar(uow.session)
+        query, errors = table_filters(today, calendar)
         tasks, total = service.list_tasks(uow=uow, principal=principal, now=now, **query)
-        rows = _rows(tasks, now=now, today=today)
+        rows = _rows(tasks, now=now, today=today, calendar=calendar)
         units = unit_names(uow)
         kpis = planning.kpi_codes_in_use(uow=uow)
     return render_template(
@@ -132,7 +133,8 @@ def calendar_month():
         tasks, total = service.list_tasks(
             uow=uow, principal=principal, now=now, unit_id=unit_id, deadline_from=weeks[0][0],
             deadline_to=weeks[-1][-1], page_size=MAX_CALENDAR_TASKS)
-        for row in _rows(tasks, now=now, today=today):
+        working = service.load_calendar(uow.session)
+        for row in _rows(tasks, now=now, today=today, calendar=working):
             by_day[row["effective_deadline"]].append(row)
         units = unit_names(uow)
         base = current_settings().public_base_url

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from services.tasks import repository, service
 from services.tasks.domain import LOCAL_TZ, WorkCalendar
 from services.tasks.models import Duty, OrgUnit, Plan
+from shared import vocabulary
 from shared.db import UnitOfWork
 
 SEED_NAMESPACE = uuid.UUID("6f1d3c52-8a4e-4c1b-9a57-2b7e0c3d9f10")
@@ -118,7 +119,7 @@ YEARLY_REPORT_RULE = "DTSTART:20161220\nRRULE:FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=
 
 # (username, role, unit code, full name)
 DEMO_ACCOUNTS: list[tuple[str, str, str, str]] = [
-    ("admin", "admin", "SCT", "Quản trị hệ thống"),
+    ("admin", "admin", "SCT", vocabulary.label("role", "admin", "vi")),
     ("giamdoc.sct", "head", "SCT", "Giám đốc Sở Công Thương"),
     ("dieuphoi.sct", "coordinator", "SCT", "Chuyên viên điều phối Sở Công Thương"),
     ("baocao.tphd", "reporter", "TP-HAIDUONG", "Cán bộ báo cáo TP Hải Dương"),

@@ -53,7 +53,7 @@ class TaskStatusChangedData(TaskData):
 
 class TaskDeadlineData(TaskData):
     occurrence = fields.String(required=True)  # the effective deadline this moment belongs to
-    days = fields.Integer(required=True)  # days left (due_soon) or days overdue (overdue)
+    days = fields.Integer(required=True)  # working days left (due_soon) or overdue (overdue)
     # task.escalated only: 1 = the lead unit's coordinators, 2 = the department head.
     escalation_level = fields.Integer(allow_none=True, load_default=None,
                                       validate=validate.Range(min=1, max=2))

@@ -74,7 +74,7 @@ def test_a_reporter_fixes_a_field_error_and_the_head_sees_the_kpi_move_then_retu
     head.click("#year-form button")
     head.wait_for_url(f"**/kpi/dashboard?year={YEAR}")
     assert kpi_value(head, "AWARE") == "–"
-    assert "Chưa có dữ liệu" in head.locator("#kpi-AWARE").inner_text()
+    assert "Chưa có số liệu" in head.locator("#kpi-AWARE").inner_text()
 
     reporter = open_as(browser, embedded, "baocao.tphd", phone=True)
     reporter.click("header nav >> text=Báo cáo năm")
@@ -101,7 +101,7 @@ def test_a_reporter_fixes_a_field_error_and_the_head_sees_the_kpi_move_then_retu
 
     head.goto(f"/kpi/dashboard?year={YEAR}")
     assert kpi_value(head, "AWARE") == "75%"  # 30 of 40 facilities, the only report so far
-    assert "Chưa có dữ liệu" not in head.locator("#kpi-AWARE .kpi-status").inner_text()
+    assert "Chưa có số liệu" not in head.locator("#kpi-AWARE .kpi-status").inner_text()
     assert head.locator("#trend-AWARE-title").count() == 1
     screenshot(head, "kpi-dashboard")
     waiting = head.locator(".waiting-report", has_text="Thành phố Hải Dương")
@@ -134,7 +134,7 @@ def test_the_reporter_reads_the_reason_in_the_inbox_and_sends_the_report_again(
     head.goto(f"/kpi{state['report']}")
     expect(head.locator("h1")).to_contain_text("Thành phố Hải Dương")
     history = head.locator("section", has_text="Lịch sử các phiên bản").inner_text()
-    assert history.count("Đã gửi, chờ duyệt") == 2 and REASON in history
+    assert history.count("Đã nộp, chờ duyệt") == 2 and REASON in history
     screenshot(head, "kpi-report-detail")
     head.goto(f"/kpi/indicators/AWARE?year={YEAR}")
     expect(head.locator("h1")).to_contain_text("AWARE")

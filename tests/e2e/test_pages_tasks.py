@@ -75,7 +75,7 @@ def test_a_coordinator_moves_a_task_through_its_workflow_with_a_comment_and_evid
     expect(page.locator("[role=status]")).to_have_text("Đã tải tệp minh chứng lên.")
     expect(page.locator("#evidence")).to_contain_text("to-trinh-khen-thuong.pdf")
     for button, status in (("Bắt đầu thực hiện", "Đang thực hiện"),
-                           ("Gửi kết quả", "Đã gửi, chờ duyệt"),
+                           ("Gửi kết quả", "Đã nộp, chờ duyệt"),
                            ("Duyệt hoàn thành", "Hoàn thành")):
         page.click(f"#workflow button:has-text('{button}')")
         expect(page.locator("#task-status")).to_have_text(status)
@@ -83,8 +83,8 @@ def test_a_coordinator_moves_a_task_through_its_workflow_with_a_comment_and_evid
     history = page.inner_text("#history")
     for line in ("Bình luận: Đã gửi danh sách đề xuất khen thưởng",
                  "Tải tệp minh chứng: to-trinh-khen-thuong.pdf",
-                 "Chưa bắt đầu → Đang thực hiện", "Đang thực hiện → Đã gửi, chờ duyệt",
-                 "Đã gửi, chờ duyệt → Hoàn thành"):
+                 "Chưa bắt đầu → Đang thực hiện", "Đang thực hiện → Đã nộp, chờ duyệt",
+                 "Đã nộp, chờ duyệt → Hoàn thành"):
         assert line in history
     assert "Chuyên viên điều phối Sở Công Thương" in history
     with page.expect_download() as download:

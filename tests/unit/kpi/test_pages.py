@@ -84,7 +84,7 @@ def test_a_draft_is_saved_with_a_decimal_comma_then_submitted(world):
     values["officers_trained"] = "8"
     response = client.post(report_page, data=form_of(values, action="submit", csrf_token=token))
     assert response.status_code == 302
-    assert "Đã gửi, chờ duyệt" in client.get(report_page).get_data(as_text=True)
+    assert "Đã nộp, chờ duyệt" in client.get(report_page).get_data(as_text=True)
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_nothing_is_saved(world):
@@ -198,10 +198,28 @@ def test_the_dashboard_shows_each_kpi_with_a_text_status_a_chart_and_the_waiting
     html = head.get("/kpi/dashboard?year=2019").get_data(as_text=True)
     for code in ("AWARE", "APPLY", "SAVING", "TRAINED"):
         assert f'id="kpi-{code}"' in html and f'id="trend-{code}-title"' in html
-    assert "Đạt mục tiêu" in html or "Đúng tiến độ" in html
+    assert ">Đạt</span>" in html or ">Đúng tiến độ</span>" in html
     assert f'action="/kpi/reports/{report_id}/approve"' in html
     assert "/kpi/api/v1/summary/export?year=2019" in html
     assert "Đơn vị chưa báo cáo" in html and "Đơn vị D2" in html
+
+
+def test_an_at_risk_kpi_has_the_same_name_on_the_dashboard_and_in_the_heads_inbox(world):
+    from services.notifications.domain import PROVINCE
+    from services.notifications.outbound import inbox_text
+
+    submitted_report(world)  # D1 alone: AWARE 70 % in 2019 is at risk
+    head = page_client(world, "SCT", "head")
+    html = head.get("/kpi/dashboard?year=2019").get_data(as_text=True)
+    english = head.get("/kpi/dashboard?year=2019&lang=en").get_data(as_text=True)
+    message = inbox_text("kpi.status_changed", {
+        "indicator_code": "AWARE", "year": 2019, "unit_id": None, "old_status": "on_track",
+        "new_status": "at_risk", "value": 70.0, "target": 90.0}, unit=PROVINCE,
+        at=datetime(2019, 12, 20, tzinfo=UTC), base_url="")
+    badge = '<span class="badge kpi-status status-at_risk">{}</span>'
+    assert badge.format("Có nguy cơ không đạt") in html
+    assert message.title_vi == "Chỉ tiêu AWARE năm 2019: Có nguy cơ không đạt"
+    assert badge.format("At risk") in english and message.title_en.endswith(": At risk")
 
 
 def test_the_report_page_shows_last_years_value_beside_each_field(world):
@@ -228,7 +246,7 @@ def test_the_dashboard_speaks_english_on_switch_and_a_viewer_sees_no_review_butt
     html = page_client(world, "SCT", "head").get("/kpi/dashboard?year=2019&lang=en") \
         .get_data(as_text=True)
     assert "Cleaner-production KPIs in 2019" in html and "Reports waiting for approval" in html
-    assert "Chưa có dữ liệu" not in html
+    assert "Chưa có số liệu" not in html
     viewer = page_client(world, "D2", "viewer").get("/kpi/dashboard?year=2019")
     assert viewer.status_code == 200
     assert "/approve" not in viewer.get_data(as_text=True)

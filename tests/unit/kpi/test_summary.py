@@ -68,7 +68,7 @@ def test_the_summary_exports_to_a_printable_workbook(world):
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$4:$4"
     rows = {ws.cell(row=r, column=1).value: r for r in range(5, ws.max_row + 1)}
     assert ws.cell(row=rows["AWARE"], column=3).value == 70.0
-    assert ws.cell(row=rows["AWARE"], column=6).value == "at_risk"
+    assert ws.cell(row=rows["AWARE"], column=6).value == "Có nguy cơ không đạt / At risk"
     missing = [c.value for c in wb["ChuaBaoCao"]["A"][1:]]
     assert sorted(missing) == ["D2", "IZ"]
 

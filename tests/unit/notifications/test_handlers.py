@@ -83,9 +83,9 @@ def test_new_task_message_names_task_unit_deadline_and_days_left(db, consumer, d
     assert message.event_type == "task.created"
     assert message.title_vi == "Công việc mới: Báo cáo SXSH năm 2026"
     assert message.body_vi == ('Công việc "Báo cáo SXSH năm 2026" đã được giao cho Huyện Tứ Kỳ. '
-                               "Hạn hoàn thành: 04/12/2026 (còn 4 ngày).")
+                               "Hạn hoàn thành: 04/12/2026 (còn 4 ngày làm việc).")
     assert message.body_en.endswith("assigned to Tu Ky District. Deadline: 04/12/2026 "
-                                    "(4 days left).")
+                                    "(4 working days left).")
     assert message.link == f"/tasks/tasks/{task['task_id']}"
     assert message.created_at == NOW and message.read_at is None
 
@@ -95,7 +95,7 @@ def test_days_left_are_counted_from_the_event_time_in_ho_chi_minh(db, consumer, 
     consumer.apply(make_event("task.created", task_data(deadline=date(2026, 12, 4)),
                               at=late_evening_utc))
     [message] = inbox_of(db, PEOPLE["baocao.tuky"])
-    assert "(còn 3 ngày)" in message.body_vi and "(3 days left)" in message.body_en
+    assert "(còn 3 ngày làm việc)" in message.body_vi and "(3 working days left)" in message.body_en
 
 
 def test_applying_the_same_event_twice_gives_one_inbox_row_per_user(db, consumer, directory):
@@ -153,8 +153,10 @@ def test_status_change_message_shows_old_and_new_status_and_the_reason(db, consu
     consumer.apply(make_event("task.status_changed", data))
     [message] = inbox_of(db, PEOPLE["baocao.tuky"])
     assert message.title_vi == "Bị trả lại: Báo cáo SXSH năm 2026"
-    assert '"Đã gửi kết quả" sang "Bị trả lại". Lý do: Thiếu số liệu.' in message.body_vi
-    assert "(quá hạn 3 ngày)" in message.body_vi and "(3 days overdue)" in message.body_en
+    assert '"Đã nộp, chờ duyệt" sang "Bị trả lại". Lý do: Thiếu số liệu.' in message.body_vi
+    # Friday 27/11 to Monday 30/11: one working day late (three calendar days).
+    assert "(quá hạn 1 ngày làm việc)" in message.body_vi
+    assert "(1 working day overdue)" in message.body_en
     assert inbox_of(db, PEOPLE["dieuphoi.sct"]) == []  # the actor
 
 

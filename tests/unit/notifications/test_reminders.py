@@ -30,7 +30,7 @@ def test_a_first_escalation_goes_to_the_lead_units_coordinators(db, consumer, di
     assert recipients_of(db, event) == {"dieuphoi.sct"}
     [message] = inbox_of(db, PEOPLE["dieuphoi.sct"])
     assert message.title_en == "Escalation (level 1): Báo cáo SXSH năm 2026"
-    assert "3 days overdue" in message.body_en
+    assert "3 working days overdue" in message.body_en
 
 
 def test_a_second_escalation_goes_to_the_department_head(db, consumer, directory):
@@ -42,7 +42,7 @@ def test_a_second_escalation_goes_to_the_department_head(db, consumer, directory
 def test_overdue_counts_the_days_from_the_scanner(db, consumer, directory):
     consumer.apply(reminder("task.overdue", days=6))
     [message] = inbox_of(db, PEOPLE["baocao.tuky"])
-    assert "quá hạn 6 ngày" in message.body_vi
+    assert "quá hạn 6 ngày làm việc" in message.body_vi
 
 
 def test_a_task_update_reaches_the_inbox_but_sends_no_email_by_default(db, consumer,

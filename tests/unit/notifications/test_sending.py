@@ -89,7 +89,8 @@ def test_vietnamese_email_has_encoded_utf8_subject_and_body(db, consumer, sender
     [received] = [r for r in smtp.messages if r.envelope_to == ["baocao.tuky@example.vn"]]
     assert b"=?utf-8?" in received.raw.split(b"\r\n\r\n", 1)[0].lower()  # RFC 2047 header
     message = received.message
-    assert message["Subject"] == "Sắp đến hạn (còn 4 ngày): Báo cáo sản xuất sạch hơn năm 2026"
+    assert message["Subject"] == ("Sắp đến hạn (còn 4 ngày làm việc): "
+                                  "Báo cáo sản xuất sạch hơn năm 2026")
     assert message.get_content_charset() == "utf-8"
     body = message.get_content()
     assert "Huyện Tứ Kỳ" in body and "04/12/2026" in body
@@ -103,7 +104,7 @@ def test_english_email_for_an_english_speaking_user(db, consumer, sender, smtp):
     message = received.message
     assert message["Subject"] == "Overdue: Báo cáo SXSH năm 2026"
     body = message.get_content()
-    assert "Tu Ky District" in body and "04/12/2026 (2 days overdue)" in body
+    assert "Tu Ky District" in body and "04/12/2026 (2 working days overdue)" in body
 
 
 def test_a_task_done_before_its_reminder_sends_nothing(db, consumer, sender, smtp, receiver):
@@ -281,6 +282,6 @@ def test_a_held_reminder_whose_task_closed_is_left_out_of_the_digest(
     [digest] = [r for r in smtp.messages if r.envelope_to == ["baocao.tuky@example.vn"]
                 and "Tổng hợp" in r.message["Subject"]]
     body = digest.message.get_content()
-    assert "Sắp đến hạn (còn 4 ngày): Còn mở" in body
-    assert "Sắp đến hạn (còn 4 ngày): Đã xong" not in body
+    assert "Sắp đến hạn (còn 4 ngày làm việc): Còn mở" in body
+    assert "Sắp đến hạn (còn 4 ngày làm việc): Đã xong" not in body
     assert "Hoàn thành: Đã xong" in body  # the news that it was done is kept

@@ -103,7 +103,40 @@ def test_returning_without_a_reason_is_told_and_a_permitted_move_is_made(world, 
                              {"to": "returned", "reason": "Thiếu biên bản"})
     assert moved.status_code == 303 and _status(world, task_id) == "returned"
     page = _text(coordinator.get(f"/tasks/tasks/{task_id}?done=moved"))
-    assert "Đã gửi, chờ duyệt → Bị trả lại (lý do: Thiếu biên bản)" in page
+    assert "Đã nộp, chờ duyệt → Bị trả lại (lý do: Thiếu biên bản)" in page
+
+
+def test_a_blocked_task_has_the_same_name_on_its_page_and_in_the_inbox(world, app):
+    from services.notifications.domain import Names
+    from services.notifications.outbound import inbox_text
+
+    task_id = _task(world)
+    reporter = Browser(app).log_in("rep1")
+    assert reporter.post(f"/tasks/tasks/{task_id}/transition", {"to": "in_progress"}) \
+        .status_code == 303
+    assert reporter.post(f"/tasks/tasks/{task_id}/transition",
+                         {"to": "blocked", "reason": "Chờ số liệu"}).status_code == 303
+    page = _text(reporter.get(f"/tasks/tasks/{task_id}"))
+    message = inbox_text("task.status_changed", {
+        "task_id": task_id, "title": "T", "old_status": "in_progress", "status": "blocked",
+        "reason": "Chờ số liệu", "effective_deadline": date(2030, 1, 7)},
+        unit=Names("Đơn vị D1", "Unit D1"), at=datetime(2029, 12, 30, tzinfo=UTC),
+        base_url="")
+    assert '<dd id="task-status">Gặp vướng mắc</dd>' in page
+    assert message.title_vi == "Gặp vướng mắc: T" and message.title_en == "Blocked: T"
+    english = _text(reporter.get(f"/tasks/tasks/{task_id}?lang=en"))
+    assert '<dd id="task-status">Blocked</dd>' in english
+
+
+def test_the_task_page_counts_the_days_left_in_working_days(world, app):
+    # Due Saturday 05/01/2030, so Monday 07/01; seen on Friday 04/01 that is one working day.
+    from unittest.mock import patch
+
+    task_id = _task(world)
+    with patch("services.tasks.pages_task.current_time",
+               return_value=datetime(2030, 1, 4, 3, tzinfo=UTC)):
+        page = _text(Browser(app).log_in("rep1").get(f"/tasks/tasks/{task_id}"))
+    assert '<dd id="days-left" class="muted">còn 1 ngày làm việc</dd>' in page
 
 
 def test_a_form_post_without_its_csrf_token_is_refused(world, app):

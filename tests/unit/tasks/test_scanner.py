@@ -60,6 +60,17 @@ def test_the_moments_follow_the_working_calendar():
     assert keys(date(2030, 10, 24)) == ["overdue:1", "escalated:1", "escalated:2"]
 
 
+def test_days_overdue_are_counted_in_working_days_like_days_left():
+    cal = FastCalendar()
+    def days(today):
+        return {m.event_type: m.days for m in deadline_moments(
+            effective=DEADLINE, today=today, calendar=cal, soon_offsets=(7, 1),
+            escalation_delays=(2, 5))}
+    assert days(date(2030, 10, 7)) == {"task.due_soon": 7}
+    # Monday 21/10 is 5 calendar days after Wednesday 16/10 but 3 working days.
+    assert days(date(2030, 10, 21)) == {"task.overdue": 3, "task.escalated": 3}
+
+
 def test_due_soon_counts_working_days_across_tet():
     # Tết 2030 (lunar new year 03/02/2030): 7 working days before 15/02/2030 reach back to
     # late January, past the whole holiday.
