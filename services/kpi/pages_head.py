@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request
 from marshmallow import ValidationError
 
-from services.kpi import explain, repository, service, summary, timeliness
+from services.kpi import explain, repository, service, summary
 from services.kpi.api import kpi_settings
 from services.kpi.charts import bar_scale, trend_chart
 from services.kpi.domain import local_date
@@ -59,11 +59,9 @@ def dashboard():
                                            status="submitted", limit=200, config=config)
             units = {u.unit_id: u for u in repository.list_units(uow.session)}
             waiting = [{**service.report_view(r), "unit": units.get(r.unit_id)} for r in rows]
-        agencies = timeliness.agency_timeliness(uow=uow, today=local_date(now)) \
-            if repository.sees_every_unit(principal, config) else []
     return render_template("kpi/dashboard.html", year=year, years=years, summary=data,
                            kpis=[_kpi_view(k) for k in data["kpis"]], waiting=waiting,
-                           reviewer=reviewer, agencies=agencies, today=local_date(now),
+                           reviewer=reviewer, agencies=data["agencies"], today=local_date(now),
                            done=request.args.get("done"))
 
 

@@ -199,18 +199,16 @@ def expected_units(session: Session, year: int) -> list[Any]:
 
 
 CLOSED_TASK_STATUSES = ("done", "cancelled")
-_OVERDUE_KPI_CODES = select(TaskCopy.kpi_codes).where(
+_OPEN_PAST_DEADLINE = select(
+    TaskCopy.status, TaskCopy.kind, TaskCopy.effective_deadline, TaskCopy.submitted_at,
+    TaskCopy.completed_at, TaskCopy.kpi_codes).where(
     TaskCopy.status.not_in(CLOSED_TASK_STATUSES), TaskCopy.effective_deadline < bindparam("today"))
 
 
-def overdue_tasks_by_kpi(session: Session, *, today: date) -> dict[str, int]:
-    """How many open tasks are past their effective deadline, per KPI code they serve."""
-    kpi_codes = session.execute(_OVERDUE_KPI_CODES, {"today": today}).scalars()
-    counts: dict[str, int] = {}
-    for codes in kpi_codes:
-        for code in codes:
-            counts[code] = counts.get(code, 0) + 1
-    return counts
+def open_tasks_past_deadline(session: Session, *, today: date) -> list[Any]:
+    """Open tasks of the copy whose effective deadline is before `today` (plain rows): the only
+    ones that can be overdue (a report submitted in time is not; timeliness.py decides)."""
+    return list(session.execute(_OPEN_PAST_DEADLINE, {"today": today}))
 
 
 def reports_of_year(session: Session, *, form_code: str, year: int) -> list[Any]:

@@ -243,6 +243,25 @@ class Timeliness(Schema):
     late = fields.Integer()
 
 
+class AgencyOut(Schema):
+    """One agency's tasks in the four timeliness counts (cancelled left out of the rest)."""
+
+    unit_id = fields.UUID()
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    done_on_time = fields.Integer()
+    done_late = fields.Integer()
+    open_within_deadline = fields.Integer()
+    overdue = fields.Integer()
+    cancelled = fields.Integer()
+    tasks = fields.Integer()
+    open = fields.Integer()
+    due = fields.Integer()
+    fallen_due = fields.Integer()
+    on_time_rate = fields.Float(allow_none=True)
+
+
 class MissingUnitOut(Schema):
     unit_id = fields.UUID()
     code = fields.String()
@@ -261,6 +280,7 @@ class SummaryOut(FastDumpSchema):
     completeness = fields.Nested(Completeness)
     timeliness = fields.Nested(Timeliness)
     kpis = fields.List(fields.Nested(SummaryKpiOut))
+    agencies = fields.List(fields.Nested(AgencyOut))
     missing_units = fields.List(fields.Nested(MissingUnitOut))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from services.kpi import repository
+from services.kpi import repository, timeliness
 from services.kpi.domain import (
     CP_YEARLY,
     PROVINCE,
@@ -71,7 +71,7 @@ def build_summary(*, uow: UnitOfWork, principal: Principal, year: int, now: date
     all_reports = {r.unit_id: r for r in every_report}
     shown = repository.unit_filter(principal, config)
     shown_units = [u for u in expected_units if shown(u.unit_id)]
-    overdue = repository.overdue_tasks_by_kpi(session, today=local_date(now))
+    overdue = timeliness.overdue_tasks_by_kpi(uow=uow, today=local_date(now))
     scopes = [(unit, str(unit.unit_id), by_unit.get(unit.unit_id)) for unit in shown_units]
     kpis = []
     for indicator in indicators:
@@ -107,6 +107,10 @@ def build_summary(*, uow: UnitOfWork, principal: Principal, year: int, now: date
         "completeness": {"reported": len(by_unit), "expected": len(expected_units)},
         "timeliness": {"on_time": len(by_unit) - late, "late": late},
         "kpis": kpis,
+        # Reviewers only, like the per-unit values; the same counts as the tasks service's
+        # stats/timeliness per unit (one rule, shared/timeliness.py).
+        "agencies": timeliness.agency_timeliness(uow=uow, today=local_date(now))
+        if repository.sees_every_unit(principal, config) else [],
         "missing_units": [{"unit_id": u.unit_id, "code": u.code, "name_vi": u.name_vi,
                            "name_en": u.name_en,
                            "report_status": all_reports[u.unit_id].status

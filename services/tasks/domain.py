@@ -1,10 +1,11 @@
-"""Pure rules of the tasks service: working calendar, deadlines, workflow, timeliness."""
+"""Pure rules of the tasks service: working calendar, deadlines, workflow (timeliness is
+shared/timeliness.py, the one rule kpi uses too)."""
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from shared.calendar import (
     LOCAL_TZ,
@@ -13,9 +14,11 @@ from shared.calendar import (
     local_date,
     working_days_between,
 )
+from shared.timeliness import REPORTING_KIND, TIMELINESS_VALUES, task_timeliness, timeliness
 
 __all__ = ["LOCAL_TZ", "WorkCalendar", "effective_deadline", "local_date", "can_transition",
-           "timeliness", "TRANSITIONS", "FastCalendar", "fold", "DeadlineMoment",
+           "timeliness", "task_timeliness", "TIMELINESS_VALUES", "REPORTING_KIND",
+           "TRANSITIONS", "FastCalendar", "fold", "DeadlineMoment",
            "deadline_moments", "working_days_between"]
 
 OPEN_STATUSES = ("not_started", "in_progress", "submitted", "returned", "blocked")
@@ -47,26 +50,6 @@ def can_transition(current: str, target: str, parties: set[str]) -> bool:
     return bool(allowed and allowed & parties)
 
 
-def timeliness(*, status: str, effective: date, completed_at: datetime | None,
-               today: date, submitted_at: datetime | None = None,
-               counts_submission: bool = False) -> str:
-    """How the Government counts a task: done_on_time, done_late, open_within_deadline, overdue.
-
-    For a reporting task (`counts_submission`) the moment the report was submitted counts, not
-    the later approval.
-    """
-    if status == "done" and completed_at is not None:
-        finished = submitted_at if counts_submission and submitted_at else completed_at
-        return "done_on_time" if local_date(finished) <= effective else "done_late"
-    if status == "cancelled":
-        return "cancelled"
-    if status == "submitted" and counts_submission and submitted_at is not None \
-            and local_date(submitted_at) <= effective:
-        return "open_within_deadline"  # submitted in time, waiting for approval
-    return "open_within_deadline" if today <= effective else "overdue"
-
-
-TIMELINESS_VALUES = ("done_on_time", "done_late", "open_within_deadline", "overdue", "cancelled")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy import Select, Text, and_, cast, func, not_, or_, select
 from services.tasks import repository
 from services.tasks.domain import (
     OPEN_STATUSES,
-    TIMELINESS_VALUES,
+    REPORTING_KIND,
     TRANSITIONS,
     FastCalendar,
     WorkCalendar,
@@ -19,7 +19,6 @@ from services.tasks.domain import (
     effective_deadline,
     fold,
     local_date,
-    timeliness,
 )
 from services.tasks.models import (
     CalendarOverride,
@@ -30,6 +29,7 @@ from services.tasks.models import (
     bump_version,
     messaging,
 )
+from shared import timeliness as shared_timeliness
 from shared.audit import jsonable, record_audit
 from shared.auth import Principal, hash_password, issue_token, verify_password
 from shared.db import UnitOfWork
@@ -37,6 +37,7 @@ from shared.errors import ApiError, not_found
 from shared.i18n import LocalizedText
 from shared.messaging.outbox import Outbox
 from shared.settings import Settings
+from shared.timeliness import Counts
 
 outbox = Outbox(messaging, producer="tasks")
 
@@ -122,11 +123,8 @@ def task_event_data(task: Task) -> dict[str, Any]:
 
 
 def task_timeliness(task: Task, *, today: date) -> str:
-    """The task's timeliness as of `today` (a reporting task counts its submission time)."""
-    return timeliness(status=task.status, effective=task.effective_deadline,
-                      completed_at=task.completed_at, today=today,
-                      submitted_at=task.submitted_at,
-                      counts_submission=task.kind == "yearly_report")
+    """The task's timeliness as of `today` (the shared rule: a report counts its submission)."""
+    return shared_timeliness.task_timeliness(task, today=today)
 
 
 TASK_COLUMNS = tuple(Task.__table__.columns)
@@ -143,10 +141,9 @@ def task_view(task: Task, *, now: datetime) -> dict[str, Any]:
 def _row_view(row: Any, today: date) -> dict[str, Any]:
     """`task_view` of a row of TASK_COLUMNS (no ORM object is built for it)."""
     view = dict(zip(_TASK_KEYS, row, strict=False))  # the row ends with the total
-    view["timeliness"] = timeliness(
-        status=view["status"], effective=view["effective_deadline"],
-        completed_at=view["completed_at"], today=today, submitted_at=view["submitted_at"],
-        counts_submission=view["kind"] == "yearly_report")
+    view["timeliness"] = shared_timeliness.timeliness(
+        status=view["status"], kind=view["kind"], effective=view["effective_deadline"],
+        submitted_at=view["submitted_at"], completed_at=view["completed_at"], today=today)
     return view
 
 
@@ -233,13 +230,19 @@ SORTS = {
 
 
 def _timeliness_filter(value: str, today: date):
+    """The SQL twin of `shared.timeliness.timeliness` (tested to agree on generated tasks).
+
+    `finished_on` is the local date of `counted_moment`, stored when the task is submitted
+    (reports) or done.
+    """
     done = Task.status == "done"
     open_ = Task.status.in_(OPEN_STATUSES)
-    report_in_time = and_(Task.kind == "yearly_report", Task.status == "submitted",
-                          Task.finished_on <= Task.effective_deadline)
+    in_time = Task.finished_on <= Task.effective_deadline
+    report_in_time = and_(Task.kind == REPORTING_KIND, Task.status == "submitted",
+                          Task.submitted_at.is_not(None), in_time)
     return {
-        "done_on_time": and_(done, Task.finished_on <= Task.effective_deadline),
-        "done_late": and_(done, Task.finished_on > Task.effective_deadline),
+        "done_on_time": and_(done, in_time),
+        "done_late": and_(done, or_(Task.finished_on.is_(None), not_(in_time))),
         "open_within_deadline": and_(open_, or_(Task.effective_deadline >= today,
                                                 report_in_time)),
         "overdue": and_(open_, Task.effective_deadline < today, not_(report_in_time)),
@@ -353,7 +356,7 @@ def timeliness_stats(*, uow: UnitOfWork, principal: Principal, now: datetime,
     if plan_id:
         query = query.where(Task.plan_id == plan_id)
     today = local_date(now)
-    groups: dict[str, dict[Any, dict[str, int]]] = {"units": {}, "plans": {}, "years": {}}
+    groups: dict[str, dict[Any, Counts]] = {"units": {}, "plans": {}, "years": {}}
     for task in uow.session.execute(query).scalars():
         task_year = task.effective_deadline.year
         if year and task_year != year:
@@ -361,13 +364,14 @@ def timeliness_stats(*, uow: UnitOfWork, principal: Principal, now: datetime,
         value = task_timeliness(task, today=today)
         for group, key in (("units", task.assignee_unit_id), ("plans", task.plan_id),
                            ("years", task_year)):
-            counts = groups[group].setdefault(key, dict.fromkeys(TIMELINESS_VALUES, 0))
-            counts[value] += 1
+            counts = groups[group].setdefault(key, Counts())
+            setattr(counts, value, getattr(counts, value) + 1)
 
-    def row(key_name: str, key: Any, counts: dict[str, int]) -> dict[str, Any]:
-        fallen = counts["done_on_time"] + counts["done_late"] + counts["overdue"]
-        return {key_name: key, **counts, "total": sum(counts.values()), "fallen_due": fallen,
-                "on_time_share": round(counts["done_on_time"] / fallen, 4) if fallen else None}
+    def row(key_name: str, key: Any, counts: Counts) -> dict[str, Any]:
+        share = counts.on_time_share
+        return {key_name: key, **counts.as_dict(), "total": counts.counted + counts.cancelled,
+                "fallen_due": counts.fallen_due,
+                "on_time_share": None if share is None else round(share, 4)}
 
     return {
         "units": [row("unit_id", k, v) for k, v in groups["units"].items()],

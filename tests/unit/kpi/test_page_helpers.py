@@ -32,9 +32,10 @@ def test_a_year_without_a_value_breaks_the_line_and_points_rise_with_their_value
     assert chart.polyline(chart.value_lines[1]).count(",") == 2
 
 
-def _task(unit, status, deadline, updated):
+def _task(unit, status, deadline, completed):
     return SimpleNamespace(assignee_unit_id=unit, status=status, effective_deadline=deadline,
-                           updated_at=updated)
+                           kind="general", submitted_at=None,
+                           completed_at=completed if status == "done" else None)
 
 
 def test_on_time_rate_counts_tasks_done_by_their_deadline_among_those_due():
@@ -48,8 +49,9 @@ def test_on_time_rate_counts_tasks_done_by_their_deadline_among_those_due():
         _task(unit, "cancelled", date(2016, 12, 31), datetime(2017, 1, 1, tzinfo=UTC)),
     ], today=today)
     row = rows[unit]
-    assert (row.tasks, row.open, row.overdue, row.due, row.done_on_time) == (4, 2, 1, 3, 1)
-    assert round(row.on_time_rate, 1) == 33.3
+    assert (row.counted, row.open, row.overdue, row.fallen_due, row.done_on_time) \
+        == (4, 2, 1, 3, 1)
+    assert round(100 * row.on_time_share, 1) == 33.3
 
 
 def test_done_late_in_hanoi_even_when_still_the_deadline_day_in_utc():
@@ -57,7 +59,7 @@ def test_done_late_in_hanoi_even_when_still_the_deadline_day_in_utc():
     # 31/12/2019 18:00 UTC is already 01/01/2020 in Hanoi: one day late.
     rows = tally([_task(unit, "done", date(2019, 12, 31),
                         datetime(2019, 12, 31, 18, tzinfo=UTC))], today=date(2020, 1, 5))
-    assert rows[unit].done_on_time == 0 and rows[unit].on_time_rate == 0
+    assert rows[unit].done_on_time == 0 and rows[unit].on_time_share == 0
 
 
 def test_typed_values_accept_a_decimal_comma_and_name_what_is_not_a_number():

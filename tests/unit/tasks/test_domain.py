@@ -59,11 +59,15 @@ def test_timeliness_counts_completion_against_the_effective_deadline():
     deadline = date(2026, 12, 21)
     on_time = datetime(2026, 12, 21, 16, 0, tzinfo=UTC)  # 23:00 local, same day
     late = datetime(2026, 12, 21, 17, 30, tzinfo=UTC)  # 00:30 local, next day
-    assert timeliness(status="done", effective=deadline, completed_at=on_time,
+    assert timeliness(status="done", kind="general", effective=deadline, submitted_at=None,
+                      completed_at=on_time,
                       today=date(2027, 1, 1)) == "done_on_time"
-    assert timeliness(status="done", effective=deadline, completed_at=late,
+    assert timeliness(status="done", kind="general", effective=deadline, submitted_at=None,
+                      completed_at=late,
                       today=date(2027, 1, 1)) == "done_late"
-    assert timeliness(status="in_progress", effective=deadline, completed_at=None,
+    assert timeliness(status="in_progress", kind="general", effective=deadline,
+                      submitted_at=None, completed_at=None,
                       today=date(2026, 12, 21)) == "open_within_deadline"
-    assert timeliness(status="in_progress", effective=deadline, completed_at=None,
+    assert timeliness(status="in_progress", kind="general", effective=deadline,
+                      submitted_at=None, completed_at=None,
                       today=date(2026, 12, 22)) == "overdue"
