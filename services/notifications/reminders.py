@@ -120,8 +120,9 @@ def _add_to_summary_email(uow: UnitOfWork, recipient: Recipient, item: dict[str,
     session = uow.session
     open_one = session.execute(select(Delivery).where(
         Delivery.user_id == recipient.user_id, Delivery.event_type == SUMMARY_TYPE,
-        Delivery.status == "pending", Delivery.claim_token.is_(None))
-        .with_for_update()).scalar_one_or_none()
+        Delivery.status == "pending", Delivery.claim_token.is_(None),
+        Delivery.attempts == 0)  # never tried: its text may still grow
+        .order_by(Delivery.created_at).limit(1).with_for_update()).scalar_one_or_none()
     if open_one is not None:
         items = [*(open_one.payload or {}).get("items", []), item]
         _fill_email(open_one, items, recipient)
