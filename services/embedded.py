@@ -12,12 +12,15 @@ import logging
 import secrets
 import sys
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask, redirect
+from sqlalchemy import func, select
 
 from services.kpi.app import create_app as create_kpi_app
 from services.kpi.demo import seed_demo_reports_when_ready
+from services.kpi.models import messaging as kpi_messaging
 from services.kpi.seed import seed_indicators
 from services.kpi.settings import KpiSettings
 from services.kpi.worker import build_worker as build_kpi_worker
@@ -25,6 +28,8 @@ from services.notifications.app import create_app as create_notifications_app
 from services.notifications.worker import build_worker as build_notifications_worker
 from services.tasks.app import create_app as create_tasks_app
 from services.tasks.domain import WorkCalendar
+from services.tasks.handlers import HANDLERS as TASKS_HANDLERS
+from services.tasks.models import messaging as tasks_messaging
 from services.tasks.seed import (
     DEMO_ACCOUNTS,
     seed_demo_accounts,
@@ -77,8 +82,42 @@ def prepare(settings: Settings, databases: dict[str, Database]) -> list[dict[str
     return accounts
 
 
-def build(settings: Settings) -> tuple[PrefixDispatcher, list[ServiceWorker], dict[str, Database]]:
-    """The combined WSGI app, the three workers (not started) and the databases."""
+def report_events_applied(databases: dict[str, Database]) -> bool:
+    """True when the tasks service has applied every report event the kpi service made."""
+    outbox, handled = kpi_messaging.outbox, tasks_messaging.handled
+    with databases["kpi"].reader() as uow:
+        made = set(uow.session.execute(select(outbox.c.event_id).where(
+            outbox.c.event_type.in_([t for t in TASKS_HANDLERS if t.startswith("report.")])
+        )).scalars())
+    if not made:
+        return True
+    with databases["tasks"].reader() as uow:
+        applied = uow.session.execute(select(func.count()).select_from(handled).where(
+            handled.c.event_id.in_(list(made)))).scalar_one()
+    return applied == len(made)
+
+
+def seed_demo_history(databases: dict[str, Database], settled: threading.Event, *,
+                      timeout: float = 180.0, poll: float = 0.5) -> None:
+    """File the demo reports, wait until their events have moved the reporting tasks, then
+    let the deadline scanner start (`settled`): no moment is announced at first start for a
+    report filed years ago. The scanner starts anyway after `timeout` seconds."""
+    try:
+        seed_demo_reports_when_ready(databases["kpi"], config=KpiSettings.from_env(),
+                                     timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while not report_events_applied(databases) and time.monotonic() < deadline:
+            time.sleep(poll)
+    except Exception:  # the demo must not keep the scanner from ever starting
+        log.exception("demo reports not seeded")
+    finally:
+        settled.set()
+
+
+def build(settings: Settings, scan_after: threading.Event | None = None
+          ) -> tuple[PrefixDispatcher, list[ServiceWorker], dict[str, Database]]:
+    """The combined WSGI app, the three workers (not started) and the databases; the deadline
+    scanner waits for `scan_after` if given."""
     databases = {s: Database(settings.database_url(s)) for s in SERVICES}
     apps = {
         "tasks": create_tasks_app(settings, db=databases["tasks"]),
@@ -86,7 +125,7 @@ def build(settings: Settings) -> tuple[PrefixDispatcher, list[ServiceWorker], di
         "kpi": create_kpi_app(settings, db=databases["kpi"]),
     }
     workers = [
-        build_tasks_worker(settings, databases["tasks"]),
+        build_tasks_worker(settings, databases["tasks"], scan_after=scan_after),
         build_notifications_worker(settings, databases["notifications"]),
         build_kpi_worker(settings, databases["kpi"]),
     ]
@@ -107,14 +146,16 @@ def main() -> None:
     settings = Settings.from_env()
     configure_logging("embedded", json_format=settings.log_json)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app, workers, databases = build(settings)
+    settled = threading.Event()
+    app, workers, databases = build(settings, scan_after=settled)
     accounts = prepare(settings, databases)
     for worker in workers:
         worker.start()
-    if not settings.is_production:  # demo reports need the units that events bring to kpi
-        threading.Thread(target=seed_demo_reports_when_ready, args=(databases["kpi"],),
-                         kwargs={"config": KpiSettings.from_env()}, name="kpi-demo-reports",
-                         daemon=True).start()
+    if settings.is_production:
+        settled.set()
+    else:  # demo reports need the units that events bring to kpi; the scanner waits for them
+        threading.Thread(target=seed_demo_history, args=(databases, settled),
+                         name="kpi-demo-reports", daemon=True).start()
     url = f"http://127.0.0.1:{settings.port}"
     print(f"\nĐang chạy / Running at {url}", file=sys.stderr)
     if accounts:

@@ -66,6 +66,10 @@ class InboxMessage(Base):
     link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+    task_id: Mapped[uuid.UUID | None] = mapped_column(index=True)  # reminders: their task
+    due_at: Mapped[datetime | None]  # reminders: when their moment fell due (moments.py)
+    withdrawn_at: Mapped[datetime | None]  # task finished before the moment: hidden, kept
+    items: Mapped[list | None]  # a summary of missed reminders: the tasks it lists
 
     __table_args__ = (
         UniqueConstraint("event_id", "user_id"),
@@ -150,6 +154,7 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]  # reminders: when their moment fell due (moments.py)
 
     __table_args__ = (
         UniqueConstraint("event_id", "recipient", "channel"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.notifications import domain, rules
+from services.notifications import domain, moments, reminders, rules
 from services.notifications.domain import MessageText, Names
 from services.notifications.lookups import Lookups
 from services.notifications.models import Delivery, Preference, Recipient, TaskState
@@ -134,10 +134,17 @@ def plan_notifications(*, uow: UnitOfWork, event: Event, context: OutboundContex
     and unique keys on (event, user) and (event, recipient, channel) would refuse one anyway.
     """
     data, event_type = event.data, event.type
+    due_at = moments.moment_due_at(event_type, data, event.occurred_at)
     if event_type.startswith("task."):
         state = record_task_state(uow=uow, data=data, at=event.occurred_at)
-        if event_type in rules.REMINDER_TYPES and state.status in domain.CLOSED_STATUSES:
-            return {"inbox": 0, "email": 0, "webhook": 0}  # done or cancelled meanwhile
+        if due_at is None:
+            reminders.withdraw_finished(uow=uow, state=state, now=now)
+        elif moments.finished_before(state.status, submitted_at=state.submitted_at,
+                                     completed_at=state.completed_at,
+                                     changed_at=state.updated_at, due_at=due_at):
+            return {"inbox": 0, "email": 0, "webhook": 0}  # finished before the moment
+    if moments.is_stale(due_at, now=now, stale_after_hours=context.settings.stale_after_hours):
+        return _plan_missed(uow, event, due_at, context, now)
     session = uow.session
     unit_id = _event_unit(event_type, data)
     unit = unit_names(Lookups.of(session).unit(unit_id))
@@ -150,20 +157,39 @@ def plan_notifications(*, uow: UnitOfWork, event: Event, context: OutboundContex
                       base_url=context.base_url, calendar=context.calendar)
     inbox = deliver(uow=uow, event_id=event.id, event_type=event_type,
                     user_ids=[r.user_id for r in recipients if "inbox" in chosen[r.user_id]],
-                    text=text, at=event.occurred_at, known_new=True)
+                    text=text, at=event.occurred_at, known_new=True,
+                    task_id=data.get("task_id") if due_at else None, due_at=due_at)
     emails = 0
     for recipient in recipients:
         if "email" not in chosen[recipient.user_id] or not recipient.email:
             continue
         emails += _plan_email(uow, event, recipient, prefs.get(recipient.user_id), unit,
-                              unit_id, context, now)
-    hooks = _plan_webhooks(uow, event, unit_id, context, now)
+                              unit_id, context, now, due_at)
+    hooks = _plan_webhooks(uow, event, unit_id, context, now, due_at)
     return {"inbox": inbox, "email": emails, "webhook": hooks}
+
+
+def _plan_missed(uow: UnitOfWork, event: Event, due_at: datetime, context: OutboundContext,
+                 now: datetime) -> dict[str, int]:
+    """A reminder consumed long after its moment (an outage): into each person's summary."""
+    session, made = uow.session, {"inbox": 0, "email": 0, "webhook": 0}
+    recipients = who_is_told(session, event.type, event.data)
+    prefs = Lookups.of(session).preferences(r.user_id for r in recipients)
+    item = reminders.missed_item(event.id, event.type, event.data, due_at)
+    for recipient in recipients:
+        channels = rules.channels_for(event.type, getattr(prefs.get(recipient.user_id),
+                                                          "channels", None))
+        for channel, count in reminders.add_to_missed_summary(
+                uow=uow, recipient=recipient, channels=channels, item=item, now=now).items():
+            made[channel] += count
+    made["webhook"] = _plan_webhooks(uow, event, _event_unit(event.type, event.data), context,
+                                     now, due_at)
+    return made
 
 
 def _plan_email(uow: UnitOfWork, event: Event, recipient: Recipient, pref: Preference | None,
                 unit: Names, unit_id: uuid.UUID | None, context: OutboundContext,
-                now: datetime) -> int:
+                now: datetime, due_at: datetime | None = None) -> int:
     rendered = render_event(event.type, event.data, lang=recipient.language, unit=unit,
                             at=event.occurred_at, base_url=context.base_url,
                             calendar=context.calendar)
@@ -180,7 +206,7 @@ def _plan_email(uow: UnitOfWork, event: Event, recipient: Recipient, pref: Prefe
         recipient=str(recipient.user_id), channel="email", user_id=recipient.user_id,
         unit_id=unit_id, task_id=event.data.get("task_id"), address=recipient.email,
         subject=rendered.subject, body=rendered.body, payload=None, status=status, attempts=0,
-        next_attempt_at=when, created_at=now))
+        next_attempt_at=when, created_at=now, due_at=due_at))
     return 1
 
 
@@ -193,7 +219,8 @@ def webhook_payload(event: Event, delivery_id: uuid.UUID) -> dict[str, Any]:
 
 
 def _plan_webhooks(uow: UnitOfWork, event: Event, unit_id: uuid.UUID | None,
-                   context: OutboundContext, now: datetime) -> int:
+                   context: OutboundContext, now: datetime,
+                   due_at: datetime | None = None) -> int:
     units = concerned_units(event.type, event.data)
     planned = 0
     for hook in Lookups.of(uow.session).active_webhooks():
@@ -207,7 +234,8 @@ def _plan_webhooks(uow: UnitOfWork, event: Event, unit_id: uuid.UUID | None,
             recipient=f"webhook:{hook.id}", channel="webhook", webhook_id=hook.id,
             unit_id=unit_id, task_id=event.data.get("task_id"), address=hook.url,
             subject=event.type, body="", payload=webhook_payload(event, delivery_id),
-            status="pending", attempts=0, next_attempt_at=now, created_at=now))
+            status="pending", attempts=0, next_attempt_at=now, created_at=now,
+            due_at=due_at))
         planned += 1
     return planned
 

@@ -51,7 +51,8 @@ def users_with_message(session: Session, *, event_id: uuid.UUID,
 
 def inbox_query(user_id: uuid.UUID, *, unread_only: bool = False):
     """A select of one user's messages, unread ones only if asked."""
-    query = select(InboxMessage).where(InboxMessage.user_id == user_id)
+    query = select(InboxMessage).where(InboxMessage.user_id == user_id,
+                                       InboxMessage.withdrawn_at.is_(None))
     if unread_only:
         query = query.where(InboxMessage.read_at.is_(None))
     return query
@@ -88,7 +89,8 @@ def mark_all_read(session: Session, user_id: uuid.UUID, *, now: datetime) -> int
     """Mark every unread message of one user read; returns how many changed."""
     result = session.execute(
         update(InboxMessage)
-        .where(InboxMessage.user_id == user_id, InboxMessage.read_at.is_(None))
+        .where(InboxMessage.user_id == user_id, InboxMessage.read_at.is_(None),
+               InboxMessage.withdrawn_at.is_(None))
         .values(read_at=now)
         .execution_options(synchronize_session=False)
     )

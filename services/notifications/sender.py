@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Executable, and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
-from services.notifications import domain, rules
+from services.notifications import domain, moments, rules
 from services.notifications.channels import SendError, SmtpChannel, build_email, post_webhook
 from services.notifications.models import (
     Delivery,
@@ -105,8 +105,9 @@ class Sender:
     def claim(self) -> tuple[uuid.UUID, list[Delivery], set[uuid.UUID]]:
         """Take up to a batch of due deliveries (or expired claims) for this worker.
 
-        Also says which of their tasks were done or cancelled meanwhile (one query for the
-        batch), so that reminders about them are skipped instead of sent.
+        Also says which of them are reminders whose task was finished before their moment
+        fell due, or was done or cancelled meanwhile (one query for the batch), so that they
+        are skipped instead of sent.
         """
         now, token = self.clock(), uuid.uuid4()
         with self.db.uow() as uow:
@@ -121,19 +122,21 @@ class Sender:
                 row.status, row.claim_token = "sending", token
                 row.lease_until = now + timedelta(seconds=self.notify.lease_seconds)
                 row.attempts += 1
-            closed = self._closed_tasks(uow, {r.task_id for r in rows if r.task_id and
-                                              r.event_type in rules.REMINDER_TYPES})
+            closed = self._moot(uow, rows)
             uow.commit()
         return token, rows, closed
 
     def send(self, delivery: Delivery, token: uuid.UUID, *,
              closed: set[uuid.UUID] | None = None) -> None:
-        """Send one claimed delivery and record the outcome (unless the claim was lost)."""
+        """Send one claimed delivery and record the outcome (unless the claim was lost).
+
+        `closed`: the ids of the claimed deliveries found moot at claim time (None: look now).
+        """
         started = self.clock()
         begun = time.monotonic()
         if delivery.task_id and delivery.event_type in rules.REMINDER_TYPES \
-                and (delivery.task_id in closed if closed is not None
-                     else self._task_closed(delivery.task_id)):
+                and (delivery.id in closed if closed is not None
+                     else self._task_closed(delivery)):
             self._finish(delivery, token, status="skipped", error="task done or cancelled",
                          started=started, begun=begun, record=False)
             return
@@ -161,10 +164,9 @@ class Sender:
             self.on_sent(delivery)
         self._finish(delivery, token, status="sent", error=None, started=started, begun=begun)
 
-    def _task_closed(self, task_id: uuid.UUID) -> bool:
+    def _task_closed(self, delivery: Delivery) -> bool:
         with self.db.reader() as uow:  # one round trip per send, not three
-            state = uow.session.get(TaskState, task_id)
-            return state is not None and state.status in domain.CLOSED_STATUSES
+            return delivery.id in self._moot(uow, [delivery])
 
     def _webhook(self, webhook_id: uuid.UUID | None) -> Webhook | None:
         with self.db.reader() as uow:
@@ -288,10 +290,10 @@ class Sender:
             held = list(uow.session.execute(query).scalars())
             if not held:
                 return 0
-            closed = self._closed_tasks(uow, {r.task_id for r in held if r.task_id})
+            closed = self._moot(uow, held)
             groups: dict[tuple, list[Delivery]] = defaultdict(list)
             for row in held:
-                if row.task_id in closed and row.event_type in rules.REMINDER_TYPES:
+                if row.id in closed:
                     row.status, row.last_error = "skipped", "task done or cancelled"
                     continue
                 groups[(row.user_id, domain.local_date(row.next_attempt_at))].append(row)
@@ -301,12 +303,19 @@ class Sender:
             return len(groups)
 
     @staticmethod
-    def _closed_tasks(uow, task_ids: set[uuid.UUID]) -> set[uuid.UUID]:
-        if not task_ids:
+    def _moot(uow, rows: list[Delivery]) -> set[uuid.UUID]:
+        """The reminders among `rows` whose task was finished before their moment fell due
+        (done or cancelled: whenever), by one query of their tasks' copies."""
+        reminders = [r for r in rows if r.task_id and r.event_type in rules.REMINDER_TYPES]
+        if not reminders:
             return set()
-        return set(uow.session.execute(select(TaskState.task_id).where(
-            TaskState.task_id.in_(list(task_ids)),
-            TaskState.status.in_(domain.CLOSED_STATUSES))).scalars())
+        states = {s.task_id: s for s in uow.session.execute(select(TaskState).where(
+            TaskState.task_id.in_(list({r.task_id for r in reminders})),
+            TaskState.status.in_(moments.FINISHED_STATUSES))).scalars()}
+        return {r.id for r in reminders if (state := states.get(r.task_id)) is not None
+                and moments.finished_before(state.status, submitted_at=state.submitted_at,
+                                            completed_at=state.completed_at,
+                                            changed_at=state.updated_at, due_at=r.due_at)}
 
     def _make_digest(self, uow, user_id, day, rows: list[Delivery], now: datetime) -> None:
         person = uow.session.get(Recipient, user_id)

@@ -71,7 +71,8 @@ def unit_names(unit: Unit | None) -> Names:
 
 def deliver(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
             user_ids: Iterable[uuid.UUID], text: MessageText, at: datetime,
-            known_new: bool = False) -> int:
+            known_new: bool = False, task_id: uuid.UUID | None = None,
+            due_at: datetime | None = None) -> int:
     """Put one message per user in their inboxes, never two for the same event and user.
 
     `known_new`: the caller knows no message of this event exists yet (the consumer's
@@ -84,7 +85,8 @@ def deliver(*, uow: UnitOfWork, event_id: uuid.UUID, event_type: str,
     uow.session.add_all(
         InboxMessage(id=uuid.uuid4(), user_id=user_id, event_id=event_id, event_type=event_type,
                      title_vi=text.title_vi, title_en=text.title_en, body_vi=text.body_vi,
-                     body_en=text.body_en, link=text.link, created_at=at, read_at=None)
+                     body_en=text.body_en, link=text.link, created_at=at, read_at=None,
+                     task_id=task_id, due_at=due_at)
         for user_id in fresh
     )
     if not known_new:

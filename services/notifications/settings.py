@@ -27,6 +27,9 @@ class NotificationSettings:
       backoff_seconds * 2**(attempt-1), at most backoff_max_seconds.
     - webhook_disable_after: consecutive failed attempts after which a webhook is disabled.
     - digest_hour: local hour (Asia/Ho_Chi_Minh) of the daily digest, working days only.
+    - stale_after_hours: a reminder whose moment fell due longer ago than this when it is
+      consumed (an outage) joins the person's one summary of missed reminders
+      (NOTIFY_STALE_AFTER, hours).
     """
 
     email_mode: str = "smtp"
@@ -42,6 +45,7 @@ class NotificationSettings:
     webhook_disable_after: int = 10
     smtp_timeout: float = 10.0
     digest_hour: int = 8
+    stale_after_hours: float = 36.0
 
     def __post_init__(self) -> None:
         if self.email_mode not in ("smtp", "log"):
@@ -70,6 +74,7 @@ class NotificationSettings:
             webhook_disable_after=int(env.get("NOTIFY_WEBHOOK_DISABLE_AFTER", "10")),
             smtp_timeout=float(env.get("NOTIFY_SMTP_TIMEOUT", "10")),
             digest_hour=int(env.get("NOTIFY_DIGEST_HOUR", "8")),
+            stale_after_hours=float(env.get("NOTIFY_STALE_AFTER", "36")),
         )
         values.update(overrides)
         return cls(**values)

@@ -101,11 +101,17 @@ def scan_once(*, db: Database, settings: TasksSettings, now: datetime,
             uow.commit()
 
 
-def scanner_loop(db: Database, settings: TasksSettings,
-                 clock: Callable[[], datetime]) -> Callable[[threading.Event], None]:
-    """The worker loop: scan, then wait `scan_interval` seconds (or until stopped)."""
+def scanner_loop(db: Database, settings: TasksSettings, clock: Callable[[], datetime],
+                 ready: threading.Event | None = None) -> Callable[[threading.Event], None]:
+    """The worker loop: scan, then wait `scan_interval` seconds (or until stopped).
+
+    `ready`: the first scan waits for it (the embedded demo: until the seeded history has
+    settled, so that no moment is announced for a task its report events are about to move).
+    """
 
     def run(stop: threading.Event) -> None:
+        while ready is not None and not ready.is_set() and not stop.is_set():
+            ready.wait(0.2)
         while not stop.is_set():
             try:
                 count = scan_once(db=db, settings=settings, now=clock())

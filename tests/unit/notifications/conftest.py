@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from services.notifications.app import create_app
-from services.notifications.handlers import HANDLERS
+from services.notifications.handlers import make_handlers
 from services.notifications.models import messaging
 from shared.db import Database
 from shared.messaging.consumer import EventConsumer
@@ -25,9 +25,10 @@ def db(tmp_path) -> Iterator[Database]:
 
 @pytest.fixture
 def consumer(db) -> EventConsumer:
-    """The service's real consumer (dedup by event id), fed directly with `apply`."""
+    """The service's real consumer (dedup by event id), fed directly with `apply`; it plans
+    at NOW, the test events' time (a real clock would make them stale reminders one day)."""
     return EventConsumer(service="notifications", broker_url="memory://", db=db,
-                         tables=messaging, handlers=HANDLERS)
+                         tables=messaging, handlers=make_handlers(clock=lambda: NOW))
 
 
 @pytest.fixture

@@ -73,11 +73,11 @@ def add_webhook(db: Database, url: str, *, unit_id: uuid.UUID | None = None,
 
 
 def reminder(event_type: str = "task.due_soon", *, days: int = 4, level: int | None = None,
-             **task: Any):
-    """A deadline event of the tasks scanner, as the consumer receives it."""
+             at: datetime = NOW, **task: Any):
+    """A deadline event of the tasks scanner (emitted `at`), as the consumer receives it."""
     data = {**task_data(**task), "occurrence": DEADLINE.isoformat(), "days": days,
             "escalation_level": level}
-    return make_event(event_type, data)
+    return make_event(event_type, data, at=at)
 
 
 def deliveries(db: Database, **where: Any) -> list[Delivery]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from services.notifications.handlers import HANDLERS
+from services.notifications.handlers import make_handlers
 from services.notifications.models import Delivery, InboxMessage, TaskState, messaging
 from services.notifications.outbound import prepare_batch
 from shared.messaging.consumer import EventConsumer
@@ -31,7 +31,8 @@ from tests.unit.notifications.sending import reminder
 def batching(db) -> EventConsumer:
     """The consumer as the worker makes it: batches, with the batch's task copies read first."""
     return EventConsumer(service="notifications", broker_url="memory://", db=db,
-                         tables=messaging, handlers=HANDLERS, batch_size=50,
+                         tables=messaging, handlers=make_handlers(clock=lambda: NOW),
+                         batch_size=50,
                          prepare=prepare_batch)
 
 

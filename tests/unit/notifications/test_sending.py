@@ -160,7 +160,7 @@ def test_a_digest_groups_a_days_reminders_into_one_email(db, consumer, sender, s
 def test_the_digest_waits_for_a_working_day(db, consumer, sender, smtp, clock):
     _set_preferences(db, REPORTER, digest=True)
     clock.now = NOW + timedelta(days=4)  # Friday 04/12/2026 10:00: after that day's digest
-    consumer.apply(reminder())
+    consumer.apply(reminder(at=clock.now))
     clock.now = NOW.replace(hour=1) + timedelta(days=5)  # Saturday 08:00
     drain(sender)
     assert [r for r in smtp.messages if r.envelope_to == ["baocao.tuky@example.vn"]] == []
