@@ -86,6 +86,14 @@ def refusal_times(product, token: str, probes: dict, changed_at: float,
     return times
 
 
+def admin_change(product, admin: str, user: str, change: dict, old: str,
+                 probes: dict) -> dict[str, float]:
+    """The admin's PATCH of a user, then the seconds until each service refuses `old`."""
+    changed = call(product, admin, "tasks", "PATCH", f"/api/v1/admin/users/{user}", change)
+    assert changed.status_code == 200, changed.text
+    return refusal_times(product, old, probes, time.monotonic())
+
+
 def granted(product, token: str, probes: dict) -> None:
     for service, (method, path, body) in probes.items():
         response = call(product, token, service, method, path, body)
@@ -108,11 +116,10 @@ def pages_open(product, token: str) -> None:
         assert response.status_code == 200, (service, response.status_code)
 
 
-def summary(times: dict[str, float]) -> str:
-    return ", ".join(f"{s} {times[s]:.2f}s" for s in SERVICES)
-
-
-def check(times: dict[str, float]) -> None:
+def record(proof, done: str, times: dict[str, float]) -> None:
+    """The scenario's row, with the time to refusal per service; then hold it to LIMIT."""
+    proof.record(done=done.format(times=", ".join(f"{s} {times[s]:.2f}s" for s in SERVICES)),
+                 **times)
     assert max(times.values()) <= LIMIT, times
 
 
@@ -128,10 +135,7 @@ def test_an_admin_demoted_to_viewer_cannot_give_itself_admin_back(product, proof
     probes = {**READS, "tasks": ("PATCH", f"/api/v1/admin/users/{own_id}", {"language": "vi"})}
     granted(product, old, probes)
     pages_open(product, old)
-    demoted = call(product, admin, "tasks", "PATCH", f"/api/v1/admin/users/{own_id}",
-                   {"roles": ["viewer"]})
-    assert demoted.status_code == 200, demoted.text
-    times = refusal_times(product, old, probes, time.monotonic())
+    times = admin_change(product, admin, own_id, {"roles": ["viewer"]}, old, probes)
     regain = call(product, old, "tasks", "PATCH", f"/api/v1/admin/users/{own_id}",
                   {"roles": ["admin"]})
     assert regain.status_code == 401
@@ -141,10 +145,9 @@ def test_an_admin_demoted_to_viewer_cannot_give_itself_admin_back(product, proof
     assert call(product, new, "tasks", "PATCH", f"/api/v1/admin/users/{own_id}",
                 {"roles": ["admin"]}).status_code == 403
     assert call(product, new, "tasks", "GET", "/api/v1/me").json()["roles"] == ["viewer"]
-    proof.record(done="admin → viewer; the old token's PATCH of itself back to admin: 401; "
-                      f"old token refused after {summary(times)}; its pages go to login; "
-                      "re-login: viewer (403)", **times)
-    check(times)
+    record(proof, "admin → viewer; the old token's PATCH of itself back to admin: 401; old "
+                  "token refused after {times}; its pages go to login; re-login: viewer (403)",
+           times)
 
 
 def test_a_coordinator_demoted_to_viewer_cannot_create_tasks(product, proof):
@@ -156,20 +159,16 @@ def test_a_coordinator_demoted_to_viewer_cannot_create_tasks(product, proof):
     assert call(product, old, "tasks", "POST", "/api/v1/tasks", task).status_code == 201
     probes = {**READS, "tasks": ("GET", "/api/v1/tasks", None)}
     granted(product, old, probes)
-    user = admin_id(product, admin, "dieuphoi.sct")
-    demoted = call(product, admin, "tasks", "PATCH", f"/api/v1/admin/users/{user}",
-                   {"roles": ["viewer"]})
-    assert demoted.status_code == 200, demoted.text
-    times = refusal_times(product, old, probes, time.monotonic())
+    times = admin_change(product, admin, admin_id(product, admin, "dieuphoi.sct"),
+                         {"roles": ["viewer"]}, old, probes)
     assert call(product, old, "tasks", "POST", "/api/v1/tasks", task).status_code == 401
     pages_go_to_login(product, old)
     new = login(product, "dieuphoi.sct")
     granted(product, new, READS)
     assert call(product, new, "tasks", "POST", "/api/v1/tasks", task).status_code == 403
-    proof.record(done="coordinator → viewer; the old token's POST /tasks: 401; old token "
-                      f"refused after {summary(times)}; its pages go to login; re-login: "
-                      "viewer (403 on POST /tasks)", **times)
-    check(times)
+    record(proof, "coordinator → viewer; the old token's POST /tasks: 401; old token refused "
+                  "after {times}; its pages go to login; re-login: viewer (403 on POST /tasks)",
+           times)
 
 
 def test_a_reporter_moved_to_another_district_loses_the_old_one(product, proof):
@@ -192,11 +191,8 @@ def test_a_reporter_moved_to_another_district_loses_the_old_one(product, proof):
               "kpi": ("GET", f"/api/v1/reports/{report.json()['id']}", None),
               "notifications": ("GET", "/api/v1/inbox", None)}
     granted(product, old, {**probes, "tasks": comment})
-    user = admin_id(product, admin, "baocao.chilinh")
-    moved = call(product, admin, "tasks", "PATCH", f"/api/v1/admin/users/{user}",
-                 {"unit_id": haiduong})
-    assert moved.status_code == 200, moved.text
-    times = refusal_times(product, old, probes, time.monotonic())
+    times = admin_change(product, admin, admin_id(product, admin, "baocao.chilinh"),
+                         {"unit_id": haiduong}, old, probes)
     assert call(product, old, "tasks", *comment).status_code == 401
     assert call(product, old, "kpi", "GET", "/api/v1/reports").status_code == 401
     pages_go_to_login(product, old)
@@ -205,11 +201,9 @@ def test_a_reporter_moved_to_another_district_loses_the_old_one(product, proof):
     for service, (method, path, body) in (("tasks", probes["tasks"]), ("kpi", probes["kpi"]),
                                           ("tasks", comment)):
         assert call(product, new, service, method, path, body).status_code in (403, 404)
-    proof.record(done="reporter TP-CHILINH → TP-HAIDUONG; the old token reads no Chí Linh "
-                      f"task, report or inbox (401), comments 401; refused after "
-                      f"{summary(times)}; re-login: Chí Linh's task and report 403/404",
-                 **times)
-    check(times)
+    record(proof, "reporter TP-CHILINH → TP-HAIDUONG; the old token reads no Chí Linh task, "
+                  "report or inbox (401), comments 401; refused after {times}; re-login: Chí "
+                  "Linh's task and report 403/404", times)
 
 
 def test_a_password_change_ends_the_tokens_issued_before(product, proof):
@@ -226,7 +220,6 @@ def test_a_password_change_ends_the_tokens_issued_before(product, proof):
     new = login(product, "xem.skhcn", "a-new-password-456")
     granted(product, new, READS)
     pages_open(product, new)
-    proof.record(done="POST /me/password; both tokens issued before are 401 (the one that "
-                      f"changed it too); refused after {summary(times)}; pages go to login; "
-                      "the new password's token works at once everywhere", **times)
-    check(times)
+    record(proof, "POST /me/password; both tokens issued before are 401 (the one that changed "
+                  "it too); refused after {times}; pages go to login; the new password's "
+                  "token works at once everywhere", times)
