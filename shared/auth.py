@@ -35,6 +35,9 @@ class Principal:
     language: str = "vi"
     unit_name_vi: str = ""  # shown in page headers; tokens issued before carry none
     unit_name_en: str = ""
+    # The user's token version when the token was issued (claim `tv`); tokens issued before
+    # this claim existed carry none and count as 0, older than every user's (which start at 1).
+    token_version: int = 0
 
     def has_role(self, *roles: str) -> bool:
         """True if the caller holds any of the roles."""
@@ -80,6 +83,7 @@ def issue_token(settings: Settings, principal: Principal, *, now: datetime) -> s
         "lang": principal.language,
         "unit_name_vi": principal.unit_name_vi,
         "unit_name_en": principal.unit_name_en,
+        "tv": principal.token_version,
     }
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
 
@@ -95,6 +99,9 @@ def verify_token(settings: Settings, token: str) -> Principal:
             issuer=settings.jwt_issuer,
             options={"require": ["exp", "iat", "sub", "iss", "aud"]},
         )
+        token_version = claims.get("tv", 0)
+        if type(token_version) is not int:  # noqa: E721 - a bool or a string is no version
+            raise TypeError("tv")
         return Principal(
             user_id=uuid.UUID(claims["sub"]),
             username=str(claims["username"]),
@@ -104,34 +111,50 @@ def verify_token(settings: Settings, token: str) -> Principal:
             language=str(claims.get("lang", "vi")),
             unit_name_vi=str(claims.get("unit_name_vi", "")),
             unit_name_en=str(claims.get("unit_name_en", "")),
+            token_version=token_version,
         )
     except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
         raise ApiError(401, "token_invalid",
                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
 
 
-ActiveCheck = Callable[[Principal], bool]
-ACTIVE_CHECK = "user_active_check"  # app.extensions key of the service's ActiveCheck
+AccessCheck = Callable[[Principal], str | None]
+ACCESS_CHECK = "user_access_check"  # app.extensions key of the service's AccessCheck
 
 
-def deactivation_check(db: Database, *, id_column: Column, active_column: Column) -> ActiveCheck:
-    """An ActiveCheck on a service's own users table (or copy): False once it is deactivated.
+def access_check(db: Database, *, id_column: Column, active_column: Column,
+                 token_version_column: Column, copy: bool) -> AccessCheck:
+    """An AccessCheck on a service's own users table (`copy=False`) or its copy of it.
 
-    Users the table does not know (yet) pass: a copy may lag behind the tasks service.
+    It answers None when the caller's token still grants, else the code of the 401:
+    `user_inactive` once the user is deactivated, `token_revoked` once its roles, unit or
+    password changed after the token was issued (the token's `tv` is older than the user's
+    token version; a token without `tv` counts as 0). The owner's table must match exactly.
+    A copy only refuses tokens older than it knows: a user it does not know yet, or a token
+    newer than its copy (the user logged in again before the event arrived), passes, because
+    a copy lags behind the tasks service by the event path (outbox, relay, consumer).
     """
-    statement = select(active_column).where(id_column == bindparam("user_id"))
+    statement = select(active_column, token_version_column).where(
+        id_column == bindparam("user_id"))
 
-    def check(principal: Principal) -> bool:
+    def check(principal: Principal) -> str | None:
         # One autocommit select on PostgreSQL (no BEGIN/ROLLBACK around it), on a bare
         # connection (no ORM session): this runs on every authenticated request.
-        return db.read_value(statement, {"user_id": principal.user_id}) is not False
+        row = db.read_row(statement, {"user_id": principal.user_id})
+        if row is None:
+            return None
+        active, current = row
+        if active is False:
+            return "user_inactive"
+        stale = principal.token_version < current if copy else principal.token_version != current
+        return "token_revoked" if stale else None
     return check
 
 
-def still_active(principal: Principal) -> bool:
-    """False when this service knows the caller was deactivated (its tokens stop working)."""
-    check = current_app.extensions.get(ACTIVE_CHECK)
-    return check is None or check(principal)
+def access_refusal(principal: Principal) -> str | None:
+    """Why this service no longer accepts the caller's token (a message code), or None."""
+    check = current_app.extensions.get(ACCESS_CHECK)
+    return None if check is None else check(principal)
 
 
 def install_auth(app: Flask, settings: Settings, *, public_endpoints: Iterable[str]) -> None:
@@ -151,8 +174,9 @@ def install_auth(app: Flask, settings: Settings, *, public_endpoints: Iterable[s
         if not token:
             raise ApiError(401, "token_missing", headers={"WWW-Authenticate": "Bearer"})
         principal = verify_token(settings, token)
-        if not still_active(principal):
-            raise ApiError(401, "user_inactive",
+        refusal = access_refusal(principal)
+        if refusal is not None:
+            raise ApiError(401, refusal,
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         g.principal = principal
         return None

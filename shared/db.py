@@ -235,6 +235,12 @@ class Database:
         with self.read_engine.connect() as conn:
             return conn.execute(statement, params).scalar_one_or_none()
 
+    def read_row(self, statement: Executable, params: dict[str, Any] | None = None) -> Any:
+        """The one row a read-only statement selects (None without a row), read on a bare
+        connection like `read_value`."""
+        with self.read_engine.connect() as conn:
+            return conn.execute(statement, params).one_or_none()
+
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
         with self.engine.connect() as conn:

@@ -33,6 +33,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "The access token is invalid or expired."),
     "user_inactive": ("Tài khoản đã bị khóa; mã truy cập của nó không còn dùng được.",
                       "This account is deactivated; its access tokens no longer work."),
+    "token_revoked": ("Phiên đăng nhập đã hết hiệu lực vì tài khoản vừa thay đổi; "
+                      "vui lòng đăng nhập lại.",
+                      "This session has ended because the account was changed; "
+                      "please log in again."),
     "role_required": ("Thao tác này cần một trong các vai trò: {roles}.",
                       "This action needs one of the roles: {roles}."),
     "not_found": ("Không tìm thấy {what}.", "{what} not found."),

@@ -19,7 +19,7 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from shared import vocabulary
-from shared.auth import COOKIE_NAME, Principal, still_active, verify_token
+from shared.auth import COOKIE_NAME, Principal, access_refusal, verify_token
 from shared.calendar import LOCAL_TZ
 from shared.error_pages import install_error_pages, page_not_found
 from shared.errors import ApiError, request_language
@@ -118,7 +118,8 @@ def fmt_date(value: date | datetime | None) -> str:
 
 
 def page_principal(settings: Settings) -> Principal | None:
-    """The user of the cookie, or None when there is no valid one."""
+    """The user of the cookie, or None when there is no valid one (also when it was issued
+    before the user was deactivated or its roles, unit or password changed)."""
     token = request.cookies.get(COOKIE_NAME)
     if not token:
         return None
@@ -126,7 +127,7 @@ def page_principal(settings: Settings) -> Principal | None:
         principal = verify_token(settings, token)
     except ApiError:
         return None
-    return principal if still_active(principal) else None
+    return principal if access_refusal(principal) is None else None
 
 
 def login_redirect():

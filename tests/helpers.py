@@ -93,10 +93,11 @@ def drop_pg_database(url: str) -> None:
 
 def token_for(settings: Settings, *, unit_id: uuid.UUID, roles: tuple[str, ...],
               unit_code: str = "TEST", user_id: uuid.UUID | None = None,
-              username: str = "tester", language: str = "vi") -> str:
-    """A valid bearer token for a made-up principal."""
+              username: str = "tester", language: str = "vi", token_version: int = 1) -> str:
+    """A valid bearer token for a made-up principal (of a user's first token version)."""
     principal = Principal(user_id=user_id or uuid.uuid4(), username=username, unit_id=unit_id,
-                          unit_code=unit_code, roles=roles, language=language)
+                          unit_code=unit_code, roles=roles, language=language,
+                          token_version=token_version)
     return issue_token(settings, principal, now=datetime.now(UTC))
 
 

@@ -14,7 +14,7 @@ from services.kpi.pages_admin import admin_pages_blp
 from services.kpi.pages_excel import excel_pages_blp
 from services.kpi.pages_head import head_pages_blp
 from services.kpi.settings import KpiSettings
-from shared.auth import ACTIVE_CHECK, deactivation_check
+from shared.auth import ACCESS_CHECK, access_check
 from shared.db import Database
 from shared.settings import Settings
 from shared.web import create_service_app
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         pages=[pages_blp, excel_pages_blp, head_pages_blp, admin_pages_blp],
     )
     app.extensions["kpi_settings"] = kpi_settings or KpiSettings.from_env()
-    app.extensions[ACTIVE_CHECK] = deactivation_check(  # from `user.upserted` events
-        app.extensions["db"], id_column=UserCopy.user_id, active_column=UserCopy.active)
+    app.extensions[ACCESS_CHECK] = access_check(  # from `user.upserted` events
+        app.extensions["db"], id_column=UserCopy.user_id, active_column=UserCopy.active,
+        token_version_column=UserCopy.token_version, copy=True)
     return app

@@ -16,7 +16,8 @@ def on_task_event(event: Event, *, uow: UnitOfWork) -> None:
 
 
 def on_user_upserted(event: Event, *, uow: UnitOfWork) -> None:
-    """Keep whether the user is active, so a deactivated user's tokens stop working here too."""
+    """Keep whether the user is active and its token version: a deactivated user's tokens,
+    and those issued before its roles, unit or password changed, stop working here too."""
     copies.upsert_user(uow=uow, data=event.data, occurred_at=event.occurred_at)
 
 

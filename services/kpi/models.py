@@ -205,7 +205,8 @@ class TaskCopy(Base):
 
 
 class UserCopy(Base):
-    """Whether a user is active, from `user.upserted` events: a deactivated user's tokens stop."""
+    """Whether a user is active and its token version, from `user.upserted` events: a
+    deactivated user's tokens stop, and so do tokens older than its token version."""
 
     __tablename__ = "users"
 

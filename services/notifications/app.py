@@ -14,7 +14,7 @@ from services.notifications.pages import pages_blp
 from services.notifications.pages_admin import admin_pages_blp
 from services.notifications.pages_preferences import preferences_pages_blp
 from services.notifications.settings import NotificationSettings
-from shared.auth import ACTIVE_CHECK, deactivation_check
+from shared.auth import ACCESS_CHECK, access_check
 from shared.db import Database
 from shared.settings import Settings
 from shared.web import create_service_app
@@ -30,8 +30,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
     def _extra(app: Flask, _api) -> None:
         app.extensions["notify"] = notify
-        app.extensions[ACTIVE_CHECK] = deactivation_check(  # from `user.upserted` events
-            app.extensions["db"], id_column=Recipient.user_id, active_column=Recipient.active)
+        app.extensions[ACCESS_CHECK] = access_check(  # from `user.upserted` events
+            app.extensions["db"], id_column=Recipient.user_id, active_column=Recipient.active,
+            token_version_column=Recipient.token_version, copy=True)
 
     return create_service_app(
         SERVICE,

@@ -24,7 +24,7 @@ from services.tasks.pages_task import task_page_blp
 from services.tasks.pages_tasks import task_pages_blp
 from services.tasks.settings import TasksSettings
 from services.tasks.storage import DiskStore
-from shared.auth import ACTIVE_CHECK, deactivation_check
+from shared.auth import ACCESS_CHECK, access_check
 from shared.db import Database
 from shared.settings import Settings
 from shared.web import create_service_app
@@ -47,8 +47,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         clock=clock,
         pages=[pages_blp, task_pages_blp, task_page_blp, duty_pages_blp, admin_pages_blp],
     )
-    app.extensions[ACTIVE_CHECK] = deactivation_check(
-        app.extensions["db"], id_column=User.id, active_column=User.active)
+    app.extensions[ACCESS_CHECK] = access_check(
+        app.extensions["db"], id_column=User.id, active_column=User.active,
+        token_version_column=User.token_version, copy=False)
     tasks_settings = tasks_settings or TasksSettings.from_env()
     app.extensions["tasks_settings"] = tasks_settings
     root = tasks_settings.attachment_dir or app.extensions["settings"].data_dir / "attachments"

@@ -46,7 +46,8 @@ def principal_of(user: User) -> Principal:
     """The token identity of a user."""
     return Principal(user_id=user.id, username=user.username, unit_id=user.unit_id,
                      unit_code=user.unit.code, roles=tuple(user.roles), language=user.language,
-                     unit_name_vi=user.unit.name_vi, unit_name_en=user.unit.name_en)
+                     unit_name_vi=user.unit.name_vi, unit_name_en=user.unit.name_en,
+                     token_version=user.token_version)
 
 
 def authenticate(*, uow: UnitOfWork, settings: Settings, username: str, password: str,

@@ -24,7 +24,8 @@ BINDINGS: dict[str, tuple[str, ...]] = {
         "unit.upserted",
     ),
     # task.*: the kpi service's copy of tasks, to count overdue duties beside each KPI;
-    # user.upserted: which users are active, so a deactivated user's tokens stop working.
+    # user.upserted: which users are active and their token versions, so a deactivated
+    # user's tokens, and those issued before a change of roles, unit or password, stop.
     "kpi": ("unit.upserted", "task.*", "user.upserted"),
 }
 

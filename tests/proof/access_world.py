@@ -80,11 +80,16 @@ class World:
 
     def token(self, role: str, unit: str, *, user_id: uuid.UUID | None = None,
               **overrides: Any) -> str:
-        """A valid token of a user of `unit` with one role (a stable id per role and unit)."""
+        """A valid token of a user of `unit` with one role (a stable id per role and unit),
+        issued now: it carries the user's current token version, as a login's would (a
+        scenario may have changed the user's password before)."""
         settings = settings_for_tests(**overrides) if overrides else self.settings
+        user_id = user_id or identity_id(role, unit)
+        token_version = self.dbs["tasks"].read_value(
+            select(User.token_version).where(User.id == user_id))
         return token_for(settings, unit_id=self.unit_id(unit), roles=(role,), unit_code=unit,
-                         user_id=user_id or identity_id(role, unit),
-                         username=f"{role}.{unit}".lower())
+                         user_id=user_id, username=f"{role}.{unit}".lower(),
+                         token_version=token_version or 1)
 
     def headers(self, role: str, unit: str, **extra: str) -> dict[str, str]:
         """The Authorization header of such a user, plus any extra headers."""

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 from flask import Flask
 from marshmallow import Schema, ValidationError, fields, post_dump
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.exceptions import UnprocessableEntity
 
 from services.tasks import service as tasks_service
 from services.tasks.models import User
-from shared.auth import Principal, deactivation_check
+from shared.auth import Principal, access_check
 from shared.dumping import FastDumpSchema, fast_dumpable
 from shared.messaging.events import build_event, parse_event
 from shared.schemas import StrictParser, StrictSchema
@@ -133,7 +133,7 @@ def test_fast_dump_leaves_objects_and_hooked_schemas_to_marshmallow():
     assert Defaulted().dump({}) == {"title": "x"}
 
 
-def test_the_deactivation_check_reads_one_value_on_a_bare_connection(tmp_path):
+def test_the_access_check_reads_one_row_on_a_bare_connection_and_names_the_refusal(tmp_path):
     db = sqlite_database("tasks", tmp_path)
     now = datetime.now(UTC)
     with db.uow() as uow:
@@ -142,18 +142,34 @@ def test_the_deactivation_check_reads_one_value_on_a_bare_connection(tmp_path):
         users = [tasks_service.create_user(uow=uow, actor_id=None, username=name,
                                            password="long enough password", full_name=name,
                                            unit_id=unit.id, roles=["viewer"], now=now)
-                 for name in ("active", "gone")]
+                 for name in ("active", "gone", "changed")]
         users[1].active = False
+        users[2].token_version = 3
         uow.commit()
-    check = deactivation_check(db, id_column=User.id, active_column=User.active)
+    owner = access_check(db, id_column=User.id, active_column=User.active,
+                         token_version_column=User.token_version, copy=False)
+    copy = access_check(db, id_column=User.id, active_column=User.active,
+                        token_version_column=User.token_version, copy=True)
 
-    def principal(user_id):
+    def principal(user_id, token_version=1):
         return Principal(user_id=user_id, username="x", unit_id=unit.id, unit_code="SCT",
-                         roles=("viewer",))
+                         roles=("viewer",), token_version=token_version)
 
-    assert check(principal(users[0].id)) is True
-    assert check(principal(users[1].id)) is False
-    assert check(principal(uuid.uuid4())) is True  # a user this table does not know (yet)
+    statements: list[str] = []
+    event.listen(db.read_engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_a: statements.append(sql))
+    assert owner(principal(users[0].id)) is None
+    selects = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1 and "token_version" in selects[0]  # one select of both values
+    assert owner(principal(users[1].id)) == "user_inactive"
+    assert owner(principal(users[2].id, 2)) == "token_revoked"  # issued before the change
+    assert owner(principal(users[2].id, 0)) == "token_revoked"  # a token without `tv`
+    assert owner(principal(users[2].id, 4)) == "token_revoked"  # the owner must match exactly
+    assert owner(principal(users[2].id, 3)) is None
+    assert copy(principal(users[2].id, 2)) == "token_revoked"
+    assert copy(principal(users[2].id, 4)) is None  # logged in again before the copy caught up
+    assert owner(principal(uuid.uuid4())) is None  # a user this table does not know (yet)
+    assert copy(principal(uuid.uuid4(), 0)) is None
     assert db.read_value(select(User.username).where(User.id == users[1].id)) == "gone"
     assert db.read_value(select(User.username).where(User.id == uuid.uuid4())) is None
     db.dispose()
