@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 SERVICES = ("tasks", "notifications", "kpi")
-DEFAULT_SECRET = "embedded-demo-secret-change-me"  # noqa: S105 - the embedded default only
+SECRET_FILE = "secret-key"  # under DATA_DIR: the embedded default's signing key
+MIN_SECRET_LENGTH = 32
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,7 +28,7 @@ class Settings:
 
     mode: str = "embedded"  # "embedded" | "production"
     data_dir: Path = PROJECT_ROOT / "var"
-    secret_key: str = field(default=DEFAULT_SECRET, repr=False)
+    secret_key: str = field(default="", repr=False)
     jwt_issuer: str = "plan-tracker"
     jwt_audience: str = "plan-tracker"
     token_ttl_seconds: int = 8 * 3600
@@ -42,7 +45,7 @@ class Settings:
     smtp_port: int = 1025
     smtp_sender: str = "no-reply@plan-tracker.local"
     smtp_password: str = field(default="", repr=False)
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str = "http://127.0.0.1:8000"  # from_env: follows PORT unless given
     port: int = 8000
     log_json: bool = True
 
@@ -88,10 +91,14 @@ class Settings:
             url = env.get(f"{service.upper()}_DATABASE_URL") or env.get("DATABASE_URL")
             if url:
                 urls[service] = url
+        port = int(env.get("PORT", "8000"))
+        secret_key = env.get("SECRET_KEY", "")
+        if not secret_key and mode != "production":
+            secret_key = installation_secret(data_dir)
         values = dict(
             mode=mode,
             data_dir=data_dir,
-            secret_key=env.get("SECRET_KEY", DEFAULT_SECRET),
+            secret_key=secret_key,
             database_urls=urls,
             broker_url=env.get("BROKER_URL", "memory://"),
             broker_connect_timeout=float(env.get("BROKER_CONNECT_TIMEOUT", "5")),
@@ -106,8 +113,9 @@ class Settings:
             smtp_port=int(env.get("SMTP_PORT", "1025")),
             smtp_sender=env.get("SMTP_SENDER", "no-reply@plan-tracker.local"),
             smtp_password=env.get("SMTP_PASSWORD", ""),
-            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
-            port=int(env.get("PORT", "8000")),
+            # The embedded default serves http://127.0.0.1:PORT, so links point there.
+            public_base_url=env.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{port}",
+            port=port,
             log_json=env.get("LOG_FORMAT", "json") == "json",
         )
         values.update(overrides)
@@ -116,19 +124,53 @@ class Settings:
         return settings
 
     def check(self) -> None:
-        """Refuse configurations that must never run (default secret in production)."""
+        """Refuse configurations that must never run (no SECRET_KEY in production)."""
         if not self.is_production:
             return
-        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
             raise SettingsError(
-                "Production mode needs SECRET_KEY from the environment, at least 32 characters "
-                "and not the embedded default."
+                "Production mode needs SECRET_KEY from the environment, at least "
+                f"{MIN_SECRET_LENGTH} characters."
             )
         missing = [s for s in SERVICES if s not in self.database_urls]
         if missing:
             raise SettingsError(f"Production mode needs DATABASE_URL for: {', '.join(missing)}")
         if self.uses_memory_broker:
             raise SettingsError("Production mode needs BROKER_URL of a RabbitMQ broker (amqp://).")
+
+
+def installation_secret(data_dir: Path) -> str:
+    """The embedded default's signing key: made at random once per installation, kept in
+    DATA_DIR/secret-key (mode 0600) and reused by later runs and other processes."""
+    path = Path(data_dir) / SECRET_FILE
+    try:
+        existing = path.read_text("utf-8").strip()
+    except FileNotFoundError:
+        existing = ""
+    if len(existing) >= MIN_SECRET_LENGTH:
+        return existing
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:  # O_EXCL: of two processes starting at once, one writes and both use its key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if existing:  # a short or damaged key file: replace it
+            path.unlink()
+            return installation_secret(data_dir)
+        return _read_when_written(path)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(key + "\n")
+    return key
+
+
+def _read_when_written(path: Path) -> str:
+    # Another process created the file a moment ago and may still be writing it.
+    for _ in range(50):
+        text = path.read_text("utf-8").strip()
+        if len(text) >= MIN_SECRET_LENGTH:
+            return text
+        time.sleep(0.02)
+    raise SettingsError(f"{path} holds no usable signing key; delete it to make a new one")
 
 
 def _mask_url(url: str) -> str:

@@ -20,7 +20,7 @@ from shared.db import Database, utcnow
 from shared.logging import JsonFormatter, reset_correlation_id, set_correlation_id
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.events import build_event, parse_event
-from shared.settings import DEFAULT_SECRET, PROJECT_ROOT, Settings, SettingsError
+from shared.settings import PROJECT_ROOT, Settings, SettingsError
 from tests.helpers import bearer, settings_for_tests, sqlite_database, token_for
 
 
@@ -44,7 +44,7 @@ def test_readyz_is_503_and_names_the_database_when_it_is_unreachable(tmp_path):
 
 @pytest.mark.parametrize("env", [
     {"APP_MODE": "production"},
-    {"APP_MODE": "production", "SECRET_KEY": DEFAULT_SECRET},
+    {"APP_MODE": "production", "SECRET_KEY": ""},
     {"APP_MODE": "production", "SECRET_KEY": "short"},
 ])
 def test_production_mode_refuses_a_default_or_weak_secret(env):
