@@ -45,6 +45,7 @@ from shared.migrate import upgrade
 from shared.pages import install_pages
 from shared.runtime import tune_process
 from shared.settings import SERVICES, Settings
+from shared.web import install_security_headers
 from shared.worker import ServiceWorker
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,7 @@ def build(settings: Settings, scan_after: threading.Event | None = None
     index.extensions["settings"] = settings
     install_pages(index, settings)  # an unknown path outside the services: the 404 page
     install_error_handlers(index)
+    install_security_headers(index)
 
     @index.get("/")
     def home():

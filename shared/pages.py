@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Flask, g, redirect, request
+from flask import Flask, g, redirect, request, url_for
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
@@ -169,6 +169,11 @@ def public_page(view: Callable) -> Callable:
     return view
 
 
+def shared_asset(name: str) -> str:
+    """The address of a file of shared/static under this service's prefix."""
+    return url_for("shared_assets.static", filename=name)
+
+
 def install_pages(app: Flask, settings: Settings) -> None:
     """Templates, CSRF (for page forms only), cookies and helpers for a service's pages."""
     app.secret_key = settings.secret_key
@@ -183,7 +188,8 @@ def install_pages(app: Flask, settings: Settings) -> None:
     install_error_pages(app)
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(str(TEMPLATES))])
     app.jinja_env.globals.update(t=t, fmt_date=fmt_date, label=label, codes=codes,
-                                 unit_name=unit_name, admin_links=admin_links)
+                                 unit_name=unit_name, admin_links=admin_links,
+                                 shared_asset=shared_asset)
 
     @app.context_processor
     def _page_context():

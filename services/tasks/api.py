@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from urllib.parse import quote
 
 from flask import Response, current_app
 from flask.views import MethodView
@@ -45,6 +44,7 @@ from services.tasks.schemas import (
     UserPatch,
 )
 from services.tasks.settings import TasksSettings
+from services.tasks.storage import content_disposition
 from shared.auth import current_principal
 from shared.errors import ApiError
 from shared.i18n import LocalizedText
@@ -344,8 +344,7 @@ def download_attachment(task_id, attachment_id):
             uow=uow, principal=current_principal(), task_id=task_id,
             attachment_id=attachment_id, store=attachment_store())
     response = Response(data, mimetype=attachment.content_type)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{quote(attachment.filename)}")
+    response.headers["Content-Disposition"] = content_disposition(attachment.filename)
     return response
 
 

@@ -22,7 +22,7 @@ from services.tasks.models import (
     bump_version,
 )
 from services.tasks.service import outbox, task_event_data
-from services.tasks.storage import AttachmentStore
+from services.tasks.storage import AttachmentStore, safe_filename
 from shared import vocabulary
 from shared.audit import jsonable, record_audit
 from shared.auth import Principal
@@ -94,7 +94,7 @@ def add_attachment(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID,
                        allowed=", ".join(sorted(ALLOWED_TYPES.values())))
     key = store.put(data)
     attachment = TaskAttachment(
-        id=uuid.uuid4(), task_id=task.id, filename=filename[:255] or "file",
+        id=uuid.uuid4(), task_id=task.id, filename=safe_filename(filename),
         content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
         storage_key=key, uploaded_by=principal.user_id, created_at=now)
     uow.session.add(attachment)

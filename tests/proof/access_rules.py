@@ -53,7 +53,7 @@ T, N, K = "/tasks/api/v1", "/notifications/api/v1", "/kpi/api/v1"
 RULES: dict[str, Rule] = {
     # --- every service: health, readiness, OpenAPI, static, pages
     **{f"GET /{s}/{p}": PUBLIC for s in ("tasks", "notifications", "kpi")
-       for p in ("healthz", "readyz", "api/openapi.json")},
+       for p in ("healthz", "readyz", "api/openapi.json", "static/<path:filename>")},
     "GET /static/<path:filename>": PUBLIC,
     "GET /tasks/": PAGE, "GET /tasks/login": PAGE, "POST /tasks/login": PAGE,
     "POST /tasks/logout": PAGE, "GET /notifications/inbox": PAGE,

@@ -10,6 +10,7 @@ import pytest
 from tests.helpers import bearer, settings_for_tests, token_for
 
 PUBLIC = {"healthz", "readyz", "api-docs.openapi_json", "auth.create_token", "static",
+          "shared_assets.static",  # the shared layout's script
           "feeds.feed_ics"}  # the iCalendar feed: its secret URL is the credential
 BAD_BODIES = [
     ("malformed JSON", "{not json", "application/json"),
