@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 
-from services.tasks import collab, planning, service
+from services.tasks import collab, planning, service, throttle
 from services.tasks import messages as _messages  # noqa: F401 - registers codes
 from services.tasks.schemas import (
     AttachmentOut,
@@ -58,6 +58,12 @@ def tasks_settings() -> TasksSettings:
     return current_app.extensions["tasks_settings"]
 
 
+def request_address() -> str:
+    """The client address this request counts against (TRUSTED_PROXIES: throttle.py)."""
+    return throttle.client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
+                                   tasks_settings().trusted_proxies)
+
+
 def attachment_store():
     """The attachment store of this app."""
     return current_app.extensions["attachment_store"]
@@ -81,11 +87,11 @@ calendar_blp = Blueprint("calendar", __name__,
 @auth_blp.arguments(TokenRequest)
 @auth_blp.response(200, TokenResponse)
 def create_token(body):
-    """Exchange a username and password for a bearer token."""
+    """Exchange a username and password for a bearer token (429 after too many failures)."""
     with current_db().uow() as uow:
-        return service.authenticate(uow=uow, settings=current_settings(),
-                                    username=body["username"], password=body["password"],
-                                    now=current_time())
+        return throttle.log_in(uow=uow, settings=current_settings(), limits=tasks_settings(),
+                               username=body["username"], password=body["password"],
+                               address=request_address(), now=current_time())
 
 
 @directory_blp.route("/me")

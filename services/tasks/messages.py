@@ -5,6 +5,8 @@ from __future__ import annotations
 from shared.i18n import register_messages
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "tasks_login_throttled": ("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
+                              "Too many failed logins. Please try again in {minutes} minutes."),
     "tasks_date_invalid": ("Ngày không hợp lệ; dùng dạng YYYY-MM-DD.",
                            "Not a valid date; use YYYY-MM-DD."),
     "tasks_feed_unknown": ("Đường dẫn lịch không tồn tại hoặc đã bị thu hồi.",

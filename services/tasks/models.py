@@ -223,3 +223,17 @@ class TaskAttachment(Base):
     storage_key: Mapped[str] = mapped_column(String(255))
     uploaded_by: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime]
+
+
+class LoginFailure(Base):
+    """A failed login, counted per account and per client address for a window (throttle.py)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+                      Index("ix_login_failures_address_failed_at", "address", "failed_at"),
+                      Index("ix_login_failures_failed_at", "failed_at"))
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    username: Mapped[str] = mapped_column(String(64))  # as tried, case-folded (may not exist)
+    address: Mapped[str] = mapped_column(String(45))  # the client's IPv4 or IPv6 address
+    failed_at: Mapped[datetime]

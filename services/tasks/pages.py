@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request
 
-from services.tasks import service
+from services.tasks import service, throttle
+from services.tasks.api import request_address, tasks_settings
 from services.tasks.domain import local_date
 from services.tasks.page_helpers import install_page_support, shown_timeliness
 from shared.auth import current_principal
@@ -41,12 +42,16 @@ def login():
     target = _safe_next(request.form.get("next"))
     try:
         with current_db().uow() as uow:
-            token = service.authenticate(uow=uow, settings=current_settings(),
-                                         username=username, password=password,
-                                         now=current_time())
-    except ApiError:
+            token = throttle.log_in(uow=uow, settings=current_settings(),
+                                    limits=tasks_settings(), username=username,
+                                    password=password, address=request_address(),
+                                    now=current_time())
+    except ApiError as exc:
+        if exc.status != 429:
+            return render_template("tasks/login.html", next=target, username=username,
+                                   error=True), 401
         return render_template("tasks/login.html", next=target, username=username,
-                               error=True), 401
+                               throttled=exc.params["minutes"]), 429, exc.headers
     response = redirect(target)
     set_login_cookie(response, token["access_token"], current_settings())
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,12 @@ class TasksSettings:
     TASKS_SCAN_BATCH          tasks claimed per scanner transaction (default 200)
     TASKS_ATTACHMENT_MAX_MB   largest evidence file in MB (default 10)
     TASKS_ATTACHMENT_DIR      where evidence files are stored (default DATA_DIR/attachments)
+    TASKS_LOGIN_WINDOW        seconds over which failed logins count (default 900)
+    TASKS_LOGIN_MAX_FAILURES  failed logins of one account in the window before 429 (default 10)
+    TASKS_LOGIN_MAX_FAILURES_PER_ADDRESS  failed logins from one client address, any accounts,
+                              before 429 (default 30: an agency's office shares one address)
+    TRUSTED_PROXIES           addresses or CIDRs of reverse proxies whose X-Forwarded-For is
+                              believed (default none: the peer address is the client)
     """
 
     due_soon_days: tuple[int, ...] = (7, 1)
@@ -31,6 +38,10 @@ class TasksSettings:
     scan_batch: int = 200
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachment_dir: Path | None = None
+    login_window_seconds: int = 15 * 60
+    login_max_failures: int = 10
+    login_max_failures_per_address: int = 30
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TasksSettings:
@@ -47,4 +58,11 @@ class TasksSettings:
                                      * 1024 * 1024),
             attachment_dir=Path(env["TASKS_ATTACHMENT_DIR"])
             if env.get("TASKS_ATTACHMENT_DIR") else None,
+            login_window_seconds=int(env.get("TASKS_LOGIN_WINDOW", "900")),
+            login_max_failures=int(env.get("TASKS_LOGIN_MAX_FAILURES", "10")),
+            login_max_failures_per_address=int(
+                env.get("TASKS_LOGIN_MAX_FAILURES_PER_ADDRESS", "30")),
+            trusted_proxies=tuple(ipaddress.ip_network(part.strip(), strict=False)
+                                  for part in env.get("TRUSTED_PROXIES", "").split(",")
+                                  if part.strip()),
         )
