@@ -17,7 +17,9 @@ accounts from that address (one valid account must not reset a guesser's address
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
+import os
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +31,8 @@ from services.tasks.settings import TasksSettings
 from shared.db import UnitOfWork
 from shared.errors import ApiError
 from shared.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def client_address(remote_addr: str | None, forwarded_for: str | None,
@@ -83,6 +87,8 @@ def check_allowed(uow: UnitOfWork, *, username: str, address: str, now: datetime
     ) if t is not None]
     if until:
         seconds = max(1, math.ceil((max(until) - now).total_seconds()))
+        log.warning("login throttled", extra={"account": account_key(username),
+                                              "address": address, "retry_after": seconds})
         raise ApiError(429, "tasks_login_throttled", minutes=math.ceil(seconds / 60),
                        headers={"Retry-After": str(seconds)})
 
@@ -94,6 +100,8 @@ def record_failure(uow: UnitOfWork, *, username: str, address: str, now: datetim
         LoginFailure.failed_at <= now - timedelta(seconds=limits.login_window_seconds)))
     uow.session.add(LoginFailure(username=account_key(username), address=address,
                                  failed_at=now))
+    log.warning("login failed", extra={"account": account_key(username), "address": address,
+                                       "worker_pid": os.getpid()})
 
 
 def log_in(*, uow: UnitOfWork, settings: Settings, limits: TasksSettings, username: str,
