@@ -1,7 +1,7 @@
 """login failures (throttling across web processes)
 
 Revision ID: b7e4c1a9d250
-Revises: 9567dcd7a7f3
+Revises: a7c41e0b9d21
 Create Date: 2026-12-04 03:45:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import shared.db
 
 revision = 'b7e4c1a9d250'
-down_revision = '9567dcd7a7f3'
+down_revision = 'a7c41e0b9d21'
 branch_labels = None
 depends_on = None
 
