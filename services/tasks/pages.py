@@ -9,7 +9,8 @@ from services.tasks.api import request_address, tasks_settings
 from services.tasks.domain import local_date
 from services.tasks.page_helpers import install_page_support, shown_timeliness
 from shared.auth import current_principal
-from shared.errors import ApiError
+from shared.errors import ApiError, request_language
+from shared.i18n import message
 from shared.pages import clear_login_cookie, csrf, page, public_page, set_login_cookie
 from shared.web import current_db, current_settings, current_time
 
@@ -51,7 +52,8 @@ def login():
             return render_template("tasks/login.html", next=target, username=username,
                                    error=True), 401
         return render_template("tasks/login.html", next=target, username=username,
-                               throttled=exc.params["minutes"]), 429, exc.headers
+                               throttled=message(exc.code, request_language(), **exc.params)
+                               ), 429, exc.headers
     response = redirect(target)
     set_login_cookie(response, token["access_token"], current_settings())
     return response
