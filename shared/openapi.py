@@ -39,6 +39,7 @@ ERRORS = {
     413: "Body or file too large / Dữ liệu quá lớn",
     415: "Not JSON (or multipart for files) / Kiểu nội dung không được hỗ trợ",
     422: "Invalid input, each field named in vi and en / Dữ liệu không hợp lệ",
+    429: "Too many tries (failed logins), retry after Retry-After / Quá nhiều lần thử",
     503: "Database unavailable for a moment, retry after Retry-After / Tạm thời gián đoạn",
     "default": "Any other error, same shape / Lỗi khác, cùng dạng",
 }

@@ -86,6 +86,8 @@ calendar_blp = Blueprint("calendar", __name__,
 @auth_blp.route("/auth/token", methods=["POST"])
 @auth_blp.arguments(TokenRequest)
 @auth_blp.response(200, TokenResponse)
+@auth_blp.alt_response(401, response="PROBLEM_401")
+@auth_blp.alt_response(429, response="PROBLEM_429")
 def create_token(body):
     """Exchange a username and password for a bearer token (429 after too many failures)."""
     with current_db().uow() as uow:

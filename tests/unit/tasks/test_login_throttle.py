@@ -166,3 +166,10 @@ PROXY = (ipaddress.ip_network("10.0.0.0/8"),)
 def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(remote, forwarded, trusted,
                                                                client):
     assert client_address(remote, forwarded, trusted) == client
+
+
+def test_the_openapi_document_names_the_token_endpoints_401_and_429(client):
+    spec = client.get("/tasks/api/openapi.json").json
+    responses = spec["paths"][TOKEN]["post"]["responses"]
+    assert responses["429"] == {"$ref": "#/components/responses/PROBLEM_429"}
+    assert responses["401"] == {"$ref": "#/components/responses/PROBLEM_401"}
