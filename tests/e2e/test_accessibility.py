@@ -32,6 +32,16 @@ def _axe_installed():
     axe_script()  # install (or fail under CI) before any page opens
 
 
+@pytest.fixture
+def page(browser, embedded):
+    """A fresh tab in Vietnamese that lets the test inject axe-core: an inline script, which
+    the pages' Content-Security-Policy refuses (the other page tests keep the CSP)."""
+    context = browser.new_context(base_url=embedded.bases["tasks"], locale="vi-VN",
+                                  bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
 def _shape(url: str) -> str:
     parts = urlsplit(url)
     return _IDS.sub("#", parts.path) + ("?" + _IDS.sub("#", parts.query) if parts.query else "")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +40,8 @@ def test_a_reporter_logs_in_sees_its_units_tasks_and_logs_out(page, embedded, tm
     assert rows.count() >= 5
     assert "Thành phố Hải Dương" in page.locator("tbody").inner_text()
     assert all("/" in cell for cell in page.locator("tbody td:nth-child(2)").all_inner_texts())
-    page.wait_for_function("document.getElementById('unread-count').textContent !== '…'")
+    # Filled by /tasks/static/unread.js (no page-side eval: the CSP allows no 'unsafe-eval').
+    expect(page.locator("#unread-count")).to_have_text(re.compile(r"^\d+$"), timeout=15_000)
     page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
     cookie = next(c for c in page.context.cookies() if c["name"] == "access_token")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
@@ -79,4 +83,4 @@ def test_the_inbox_shows_unread_first_and_marks_read(page, embedded):
     assert page.locator(f"li.message.unread:has(form[action='{action}'])").count() == 0
     page.click("text=Đánh dấu tất cả đã đọc")
     assert page.locator("li.message.unread").count() == 0
-    page.wait_for_function("document.getElementById('unread-count').textContent === '0'")
+    expect(page.locator("#unread-count")).to_have_text("0", timeout=15_000)
