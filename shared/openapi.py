@@ -80,3 +80,24 @@ def document_errors(app: Flask, api: Api, *, public_endpoints: Iterable[str]) ->
             # Errors are problem+json: replace flask-smorest's application/json error entries.
             for code in [*sorted(_codes(path, method, public=path in public)), "default"]:
                 responses[str(code)] = {"$ref": f"#/components/responses/PROBLEM_{code}"}
+    _optional_bodies(api)
+
+
+def _optional_bodies(api: Api) -> None:
+    """A body whose every field is optional may be left out: the service reads it as `{}`.
+
+    flask-smorest documents every body as required; the services take a missing one as empty
+    (a PATCH without a body changes nothing), so the document says what they do.
+    """
+    schemas = api.spec.components.schemas
+    for operations in api.spec._paths.values():  # noqa: SLF001 - no public accessor
+        for method, operation in operations.items():
+            body = operation.get("requestBody") if method != "parameters" else None
+            if not body:
+                continue
+            for media in body.get("content", {}).values():
+                schema = media.get("schema", {})
+                ref = schema.get("$ref", "")
+                schema = schemas.get(ref.rsplit("/", 1)[-1], {}) if ref else schema
+                if schema.get("type", "object") == "object" and not schema.get("required"):
+                    body["required"] = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
@@ -14,14 +14,42 @@ from shared.errors import ApiError
 from shared.i18n import LocalizedText
 from shared.text import normalize, text_problem
 
+_NOT_JSON_TYPE = object()  # what no Boolean, Integer or Number field takes
 MAX_JSON_DEPTH = 32  # our bodies nest 3 levels at most; deeper is an attack or a mistake
 
 
 class StrictSchema(Schema):
-    """Input schema: unknown fields are an error, not silently dropped."""
+    """Input schema: unknown fields are an error, not silently dropped; in a JSON body a
+    boolean is `true`/`false` and a number is a JSON number (see `_json_types`)."""
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _json_types(self, data: Any, **_kwargs: Any) -> Any:
+        """marshmallow takes 0 and 1 for booleans and truncates 2.5 to the integer 2; in a
+        JSON body (a dict: query strings come as a MultiDict of text) they are a 422, as the
+        OpenAPI types say (schemathesis found `{"active": 0}` and `{"progress": 1e-42}`)."""
+        if type(data) is not dict:
+            return data
+        data = dict(data)
+        for name, field in self.load_fields.items():
+            key = field.data_key or name
+            value = data.get(key)
+            if value is None or isinstance(value, str):
+                continue  # absent, null or text: the field itself judges it
+            if isinstance(field, fields.Boolean):
+                wrong = not isinstance(value, bool)
+            elif isinstance(field, fields.Integer):
+                wrong = isinstance(value, bool) or (isinstance(value, float)
+                                                    and not value.is_integer())
+            elif isinstance(field, fields.Number):
+                wrong = isinstance(value, bool)
+            else:
+                continue
+            if wrong:  # the field's own "invalid" error, among the other fields' errors
+                data[key] = _NOT_JSON_TYPE
+        return data
 
 
 class Text(fields.String):

@@ -10,6 +10,7 @@ from flask import Blueprint as FlaskBlueprint
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask_smorest import Api, Blueprint
 from kombu import Connection
+from werkzeug.routing import BaseConverter
 
 from shared.auth import install_auth
 from shared.db import Database, utcnow
@@ -46,6 +47,20 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",  # secret links (calendar feeds) never leave the site
     "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
 }
+
+
+class SecretConverter(BaseConverter):
+    """`<secret:token>`: a URL-safe secret (`secrets.token_urlsafe`), never a dot.
+
+    So `/feeds/<secret:token>` does not also match `/feeds/<secret:token>.ics`: without it an
+    OPTIONS on the .ics URL named the other rule's DELETE in its Allow header.
+    """
+
+    regex = r"[A-Za-z0-9_-]+"
+
+
+def _secret_schema(_converter: BaseConverter) -> dict[str, str]:
+    return {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}
 
 
 def check_broker(settings: Settings) -> None:
@@ -108,7 +123,9 @@ def create_service_app(
     app.extensions["settings"] = settings
     app.extensions["db"] = db
     app.extensions["clock"] = clock or utcnow
+    app.url_map.converters["secret"] = SecretConverter
     api = Api(app)
+    api.register_converter(SecretConverter, _secret_schema)
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"{prefix}/api/v1")
 

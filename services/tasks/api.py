@@ -385,7 +385,7 @@ class FeedCollection(MethodView):
             return collab.feed_data(feed, current_settings().public_base_url)
 
 
-@feeds_blp.route("/calendar/feeds/<token>", methods=["DELETE"])
+@feeds_blp.route("/calendar/feeds/<secret:token>", methods=["DELETE"])
 @feeds_blp.response(204)
 def revoke_feed(token):
     """Revoke one of the caller's feed URLs."""
@@ -395,7 +395,7 @@ def revoke_feed(token):
         uow.commit()
 
 
-@feeds_blp.route("/calendar/feeds/<token>.ics")
+@feeds_blp.route("/calendar/feeds/<secret:token>.ics")
 @feeds_blp.doc(security=[])
 @feeds_blp.response(200, description="text/calendar (RFC 5545)")
 def feed_ics(token):

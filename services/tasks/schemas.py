@@ -196,7 +196,8 @@ class DutyIn(StrictSchema):
     doc_date = fields.Date(load_default=None, allow_none=True)
     kpi_codes = fields.List(Text(validate=validate.Length(min=1, max=32)),
                             load_default=list)
-    rrule = Text(load_default=None, allow_none=True,
+    # A rule may be written on several lines (DTSTART, then RRULE), as RFC 5545 content lines.
+    rrule = MultilineText(load_default=None, allow_none=True,
                           validate=validate.Length(min=1, max=500),
                           metadata={"description": "RFC 5545 rule; absent for a one-off duty"})
     deadline = fields.Date(load_default=None, allow_none=True,
@@ -206,7 +207,7 @@ class DutyIn(StrictSchema):
 
 
 class DutyRuleIn(StrictSchema):
-    rrule = Text(required=True, validate=validate.Length(min=1, max=500))
+    rrule = MultilineText(required=True, validate=validate.Length(min=1, max=500))
 
 
 class DutyOut(Schema):

@@ -61,7 +61,7 @@ RULES: dict[str, Rule] = {
     "POST /notifications/inbox/read-all": PAGE,
     # --- tasks
     f"POST {T}/auth/token": PUBLIC,
-    f"GET {T}/calendar/feeds/<token>.ics": PUBLIC,  # the secret URL is the credential
+    f"GET {T}/calendar/feeds/<secret:token>.ics": PUBLIC,  # the secret URL is the credential
     f"GET {T}/me": Rule(),
     f"POST {T}/me/password": Rule(),
     f"GET {T}/units": Rule(),
@@ -93,7 +93,7 @@ RULES: dict[str, Rule] = {
     f"DELETE {T}/calendar/overrides/<day>": ADMIN,
     f"GET {T}/calendar/feeds": Rule(),
     f"POST {T}/calendar/feeds": Rule(),
-    f"DELETE {T}/calendar/feeds/<token>": Rule(scope="user"),
+    f"DELETE {T}/calendar/feeds/<secret:token>": Rule(scope="user"),
     f"POST {T}/admin/units": ADMIN,
     f"PATCH {T}/admin/units/<uuid:unit_id>": ADMIN,
     f"GET {T}/admin/users": ADMIN,

@@ -1,98 +1,128 @@
-"""schemathesis against a service's own OpenAPI document, in-process through WSGI.
+"""schemathesis' own runner (`st run`) against a service's OpenAPI document over real HTTP.
 
-Every operation of the document is fuzzed with positive and negative data, as one role, and
-every response goes through schemathesis' checks. Failures are collected (not raised at the
-first one) so one run names everything that is wrong.
+This is what an outside fuzzer does: every phase (the document's examples, coverage of each
+schema's edges, random fuzzing, stateful sequences along the links schemathesis infers from
+the document and from Location headers), every check it has, positive and negative data.
+
+Two things make it reach the code behind the 404s and the 422s:
+- real objects: the ids of a plan, duty, task, attachment, report, webhook, feed, unit and
+  user that exist (created by the scenario before the run) are a dictionary each path
+  parameter of that name draws from most of the time (otherwise a generated value);
+- realistic values: fields whose valid values a generator does not hit by chance (an RFC
+  5545 rule, a unit id in a body) draw from a dictionary of such values part of the time.
+
+Failures are collected from the run's JSON report, one line per (check, operation).
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
-import schemathesis
-from flask import Flask
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.errors import Unsatisfiable
-from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    ignored_auth,
-    missing_required_header,
-    negative_data_rejection,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+ST = [str(Path(sys.executable).parent / "st")]
 
-# All checks that judge one response. Left out, with the reason:
-# - positive_data_acceptance: a valid request may still be refused for reasons the document
-#   cannot express (an id of another unit is 404, a role is 403, a taken code 409);
-# - use_after_free, ensure_resource_availability: they need the stateful runner's links;
-# - max_response_time: no time limit is configured.
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance, negative_data_rejection,
-          ignored_auth, missing_required_header]
-MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
+# positive_data_acceptance: a schema-valid request may still be refused by a business rule
+# the document cannot express: a role is 403, an object of another unit 404, a workflow move,
+# a taken code or a lost race 409, a rule of the domain (a unit id that names no unit, a
+# control character in a text, a deadline outside the plan) 422. Anything else is a failure.
+EXPECTED_STATUSES = ["2xx", "403", "404", "409", "422"]
+# An attachment's type is judged from its name and bytes (an allow-list the document
+# states in words): 415 is a business rule there. Logins may be throttled (429).
+OPERATION_STATUSES = {
+    "POST /tasks/api/v1/tasks/{task_id}/attachments": ["415"],
+    "POST /tasks/api/v1/auth/token": ["401", "429"],
+}
+# Rules as people type them (RFC 5545), some with no date in a given plan's period.
+RRULES = [
+    "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=20",
+    "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=20;UNTIL=19991231T000000",
+    "DTSTART:20161220\nRRULE:FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=20;UNTIL=20201220",
+    "FREQ=MONTHLY;BYMONTHDAY=5",
+    "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=15",
+    "FREQ=WEEKLY;COUNT=3",
+    "FREQ=DAILY;UNTIL=20000101",
+]
+REAL_SHARE = 0.8  # how often a parameter with real or realistic values takes one
 
 
 @dataclass
 class FuzzReport:
-    """What one fuzzing run sent and what failed (one line per distinct failure)."""
+    """What the runs sent and what failed (one line per distinct failure)."""
 
-    sent: int = 0
+    runs: int = 0
     operations: int = 0
+    generated: int = 0
     failures: dict[str, str] = field(default_factory=dict)
-    unsatisfiable: list[str] = field(default_factory=list)
+    missing_test_data: set[str] = field(default_factory=set)
 
     def merge(self, other: FuzzReport) -> None:
         """Add another run's counts and failures."""
-        self.sent += other.sent
-        self.operations += other.operations
+        self.runs += other.runs
+        self.operations = max(self.operations, other.operations)  # runs of one service
+        self.generated += other.generated
         self.failures.update(other.failures)
-        self.unsatisfiable.extend(other.unsatisfiable)
+        self.missing_test_data |= other.missing_test_data
 
 
-def load_schema(app: Flask, service: str):
-    """The service's OpenAPI document as schemathesis reads it from the running app."""
-    return schemathesis.openapi.from_wsgi(f"/{service}/api/openapi.json", app)
+def _toml(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string or list is valid TOML
 
 
-def _run_operation(operation, mode, *, app: Flask, headers: dict[str, str],
-                   max_examples: int, report: FuzzReport, label: str) -> None:
-    @settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
-    @given(case=operation.as_strategy(generation_mode=mode))
-    def run(case) -> None:
-        report.sent += 1
-        response = case.call(app=app, headers=headers)
-        try:
-            case.validate_response(response, checks=CHECKS, headers=headers,
-                                   transport_kwargs={"app": app, "headers": headers})
-        except FailureGroup as group:
-            for failure in group.exceptions:
-                key = f"{label} {operation.label} [{mode.value}] {failure.title}"
-                report.failures.setdefault(key, f"{failure.message}\n{case.as_curl_command()}"
-                                                f"\n-> {response.status_code} "
-                                                f"{response.text[:300]}")
+def config_text(values: dict[str, list[str]]) -> str:
+    """schemathesis.toml: expected statuses, and dictionaries of real and realistic values.
 
-    try:
-        run()
-    except Unsatisfiable:
-        # e.g. no negative value exists for an operation without parameters or body
-        report.unsatisfiable.append(f"{operation.label} [{mode.value}]")
-
-
-def fuzz(app: Flask, service: str, *, headers: dict[str, str], label: str,
-         max_examples: int, exclude: tuple[str, ...] = ()) -> FuzzReport:
-    """Fuzz every operation of the service (positive and negative data) with these headers."""
-    report = FuzzReport()
-    for result in load_schema(app, service).get_all_operations():
-        operation = result.ok()
-        if operation.label in exclude:
+    `values` maps a parameter ("path.plan_id", "body.lead_unit_id") to the values it draws.
+    """
+    lines = ["[checks.positive_data_acceptance]",
+             f"expected-statuses = {_toml(EXPECTED_STATUSES)}", ""]
+    bindings = []
+    for key, options in sorted({**values, "body.rrule": RRULES}.items()):
+        if not options:
             continue
-        report.operations += 1
-        for mode in MODES:
-            _run_operation(operation, mode, app=app, headers=headers,
-                           max_examples=max_examples, report=report, label=label)
+        name = key.replace(".", "_")
+        lines += [f"[dictionaries.{name}]", f"values = {_toml(options)}", ""]
+        bindings.append(f"{_toml(key)} = {{ dictionary = {_toml(name)}, "
+                        f"probability = {REAL_SHARE} }}")
+    lines += ["[parameters]", *bindings, ""]
+    for label, extra in OPERATION_STATUSES.items():
+        lines += ["[[operations]]", f"include-name = {_toml(label)}",
+                  "[operations.checks.positive_data_acceptance]",
+                  f"expected-statuses = {_toml(EXPECTED_STATUSES + extra)}", ""]
+    return "\n".join(lines)
+
+
+def run_schemathesis(base_url: str, service: str, *, token: str, label: str, workdir: Path,
+                     max_examples: int, values: dict[str, list[str]],
+                     phases: str = "examples,coverage,fuzzing,stateful") -> FuzzReport:
+    """One `st run` of every operation of the service as the token's user, all checks."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "schemathesis.toml"
+    config.write_text(config_text(values), encoding="utf-8")
+    report_path = workdir / "report.json"
+    report_path.unlink(missing_ok=True)
+    command = [*ST, "--no-color", "--config-file", str(config), "run",
+               f"{base_url}/{service}/api/openapi.json", "--checks", "all",
+               "--max-examples", str(max_examples), "--phases", phases, "--workers", "1",
+               "--header", f"Authorization: Bearer {token}", "--generation-deterministic",
+               "--suppress-health-check", "all",
+               "--report", "json", "--report-json-path", str(report_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False,
+                          cwd=workdir)  # its cache directory goes there too
+    (workdir / "output.txt").write_text(done.stdout + done.stderr, encoding="utf-8")
+    if not report_path.exists():
+        raise AssertionError(f"{label}: schemathesis wrote no report (exit {done.returncode})"
+                             f"\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    data = json.loads(report_path.read_text(encoding="utf-8"))
+    report = FuzzReport(runs=1, operations=data["operations"]["tested"],
+                        generated=data["test_cases"]["generated"],
+                        missing_test_data=set(data["warnings"].get("missing_test_data", [])))
+    for failure in data["failures"]:
+        for operation in failure["operations"]:
+            key = f"{label}: {failure['code']} {failure['title']}: {operation}"
+            report.failures[key] = f"details in {workdir / 'output.txt'}"
+    for error in data.get("errors", []):
+        report.failures[f"{label}: error: {str(error)[:200]}"] = str(error)[:2000]
     return report
