@@ -160,8 +160,12 @@ def plan_notifications(*, uow: UnitOfWork, event: Event, context: OutboundContex
                     text=text, at=event.occurred_at, known_new=True,
                     task_id=data.get("task_id") if due_at else None, due_at=due_at)
     emails = 0
+    # Old news (a change handled long after it happened: an outage, or a back-dated history
+    # such as the demo's) is kept in the inbox, not e-mailed: an e-mail is for what is new.
+    old_news = due_at is None and moments.is_stale(
+        event.occurred_at, now=now, stale_after_hours=context.settings.stale_after_hours)
     for recipient in recipients:
-        if "email" not in chosen[recipient.user_id] or not recipient.email:
+        if old_news or "email" not in chosen[recipient.user_id] or not recipient.email:
             continue
         emails += _plan_email(uow, event, recipient, prefs.get(recipient.user_id), unit,
                               unit_id, context, now, due_at)

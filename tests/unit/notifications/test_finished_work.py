@@ -189,3 +189,24 @@ def test_a_reminder_consumed_in_time_is_not_summed_up(db, consumer, settings, cl
     consumer.apply(overdue(task, days=10, at=NOW))
     [message] = inbox_api(db, settings, REPORTER)
     assert message["event_type"] == "task.overdue"
+
+
+def test_a_status_change_handled_long_after_it_happened_is_in_the_inbox_but_not_e_mailed(
+        db, consumer, settings, clock):
+    task = old_report()
+    consumer.apply(make_event("task.created", task, at=FILED - timedelta(days=30)))
+    consumer.apply(submitted(task, at=FILED))  # handled at NOW: years after it happened
+    assert deliveries(db, event_type="task.status_changed", channel="email") == []
+    assert deliveries(db, event_type="task.created", channel="email") == []
+    with db.session_factory() as session:
+        told = session.execute(select(InboxMessage.user_id).where(
+            InboxMessage.event_type == "task.status_changed")).scalars().all()
+    assert told  # the lead unit's coordinators see it in their inbox
+
+
+def test_a_status_change_handled_at_once_is_e_mailed(db, consumer, settings, clock):
+    task = old_report(deadline=NOW.date() + timedelta(days=10),
+                      effective_deadline=NOW.date() + timedelta(days=10))
+    consumer.apply(make_event("task.created", task, at=NOW - timedelta(minutes=10)))
+    consumer.apply(submitted(task, at=NOW - timedelta(minutes=1), when=NOW - timedelta(minutes=1)))
+    assert deliveries(db, event_type="task.status_changed", channel="email") != []
