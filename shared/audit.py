@@ -32,17 +32,25 @@ def define_audit_table(metadata: MetaData) -> Table:
     return table
 
 
+def audit_row(*, actor_id: uuid.UUID | None, action: str, entity: str, entity_id: Any,
+              before: dict | None, after: dict | None, now: datetime) -> dict[str, Any]:
+    """The values of one audit row, for record_audit or a caller's batched insert."""
+    return {
+        "id": uuid.uuid4(), "occurred_at": now, "actor_id": actor_id, "action": action,
+        "entity": entity, "entity_id": str(entity_id), "before": before, "after": after,
+        "correlation_id": get_correlation_id(),
+    }
+
+
 def record_audit(session: Session, table: Table, *, actor_id: uuid.UUID | None, action: str,
                  entity: str, entity_id: Any, before: dict | None, after: dict | None,
                  now: datetime) -> None:
     """Append one audit row in the caller's transaction."""
     # The values go as parameters of a plain INSERT (compiled once and cached), not into the
     # statement with .values(), which SQLAlchemy coerces and keys anew on every call.
-    session.execute(insert(table), {
-        "id": uuid.uuid4(), "occurred_at": now, "actor_id": actor_id, "action": action,
-        "entity": entity, "entity_id": str(entity_id), "before": before, "after": after,
-        "correlation_id": get_correlation_id(),
-    })
+    session.execute(insert(table), audit_row(actor_id=actor_id, action=action, entity=entity,
+                                             entity_id=entity_id, before=before, after=after,
+                                             now=now))
 
 
 def jsonable(values: dict[str, Any]) -> dict[str, Any]:
