@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from services.kpi import repository
+from services.kpi.change import Change
 from services.kpi.kpis import recompute_kpis
 from services.kpi.models import TaskCopy, Unit, UserCopy, audit_log
 from services.kpi.settings import KpiSettings
@@ -45,7 +46,7 @@ def upsert_unit(*, uow: UnitOfWork, data: dict[str, Any], now: datetime,
     if before is None or any(before[f] != after[f] for f in reporting):
         config = config or KpiSettings()
         for year in repository.years_with_values(uow.session):
-            recompute_kpis(uow=uow, year=year, unit_ids=[], now=now,
+            recompute_kpis(uow=uow, change=Change.of_unit_validity(year=year), now=now,
                            count_submitted=config.count_submitted)
     return unit
 

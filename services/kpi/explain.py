@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from services.kpi import repository
 from services.kpi.domain import PROVINCE, evaluate, status_rule
-from services.kpi.kpis import counted, spec_of
+from services.kpi.kpis import spec_of
 from services.kpi.models import Indicator, KpiStatusChange
+from services.kpi.scopes import counted
 from services.kpi.settings import KpiSettings
 from shared.auth import Principal
 from shared.db import UnitOfWork

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from services.kpi import repository
+from services.kpi.change import Change
 from services.kpi.kpis import recompute_kpis
 from services.kpi.models import Indicator, audit_log
 from services.kpi.service import DEFAULT_SETTINGS, indicator_view
@@ -52,6 +53,7 @@ def update_indicator(*, uow: UnitOfWork, principal: Principal, code: str,
                  entity="indicator", entity_id=code, before=before,
                  after=jsonable(indicator_view(indicator)), now=now)
     for year in repository.years_with_values(uow.session):
-        recompute_kpis(uow=uow, year=year, now=now, form_code=indicator.form_code,
-                       count_submitted=config.count_submitted)
+        recompute_kpis(uow=uow, change=Change.of_indicator(year=year,
+                                                           form_code=indicator.form_code),
+                       now=now, count_submitted=config.count_submitted)
     return indicator

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from services.kpi import repository
+from services.kpi.change import Change
 from services.kpi.domain import (
     CP_YEARLY,
     REPORTING_KINDS,
@@ -22,6 +23,7 @@ from services.kpi.domain import (
 )
 from services.kpi.kpis import list_kpis as list_kpis  # re-exported: api -> service -> kpis
 from services.kpi.kpis import recompute_kpis
+from services.kpi.kpis import recompute_year as recompute_year  # re-exported, as list_kpis
 from services.kpi.models import (
     Indicator,
     Report,
@@ -228,9 +230,8 @@ def _record_step(uow: UnitOfWork, report: Report, *, before: dict[str, Any],
                  entity_id=report.id, before=before, after=_snapshot(report), now=now)
     outbox.add(uow.session, event_type,
                report_event_data(report, actor_id=actor_id, reason=reason), now=now)
-    recompute_kpis(uow=uow, form_code=report.form_code, year=report.year,
-                   unit_ids=[report.unit_id], now=now, count_submitted=config.count_submitted,
-                   changed=[report])
+    recompute_kpis(uow=uow, change=Change.of_report(report), now=now,
+                   count_submitted=config.count_submitted)
 
 
 def _submit(uow: UnitOfWork, report: Report, *, actor_id: uuid.UUID | None,
@@ -271,10 +272,8 @@ def _recompute_for(uow: UnitOfWork, report: Report, *, now: datetime,
                    config: KpiSettings) -> None:
     """The KPIs of the report's form and year after its submission (its first, if version 1:
     never counted before)."""
-    recompute_kpis(uow=uow, form_code=report.form_code, year=report.year,
-                   unit_ids=[report.unit_id], now=now,
-                   count_submitted=config.count_submitted, changed=[report],
-                   first_counted=report.version == 1)
+    recompute_kpis(uow=uow, change=Change.of_report(report, first_counted=report.version == 1),
+                   now=now, count_submitted=config.count_submitted)
 
 
 def list_reports(*, uow: UnitOfWork, principal: Principal, year: int | None = None,

@@ -8,8 +8,8 @@ from typing import Any
 
 from services.kpi import excel, repository, service
 from services.kpi.domain import CP_YEARLY, REPORTING_KINDS
-from services.kpi.kpis import counted
 from services.kpi.models import Report, Unit
+from services.kpi.scopes import counted
 from services.kpi.settings import KpiSettings
 from shared.auth import Principal
 from shared.db import UnitOfWork

@@ -38,7 +38,7 @@ def _full_recompute(db, config: KpiSettings) -> dict:
     """The stored values after a full recompute in place (rows it would change show), rolled
     back: the database is left as it was."""
     with db.uow() as uow:
-        service.recompute_kpis(uow=uow, year=2019, now=T0,
+        service.recompute_year(uow=uow, year=2019, now=T0,
                                count_submitted=config.count_submitted)
         uow.session.flush()
         rows = {(r.indicator_code, r.scope): tuple(getattr(r, f) for f in (

@@ -113,6 +113,6 @@ def test_concurrent_submits_of_every_district_equal_a_full_recompute(db):
 
     before = snapshot()
     with db.uow() as uow:
-        service.recompute_kpis(uow=uow, year=2019, now=NOW)
+        service.recompute_year(uow=uow, year=2019, now=NOW)
         uow.commit()
     assert snapshot() == before

@@ -76,7 +76,7 @@ def test_a_full_recompute_gives_the_same_numbers_and_changes_nothing(world):
                  submit=True)
     before, audits = _stored(world), world.count(audit_log, entity="kpi_value")
     with world.db.uow() as uow:
-        service.recompute_kpis(uow=uow, year=2019, now=ON_TIME)
+        service.recompute_year(uow=uow, year=2019, now=ON_TIME)
         uow.commit()
     assert _stored(world) == before
     assert world.count(audit_log, entity="kpi_value") == audits
@@ -88,7 +88,7 @@ def test_a_full_recompute_rebuilds_lost_values(world):
     before = _stored(world)
     with world.db.uow() as uow:
         uow.session.execute(KpiValue.__table__.delete())
-        service.recompute_kpis(uow=uow, year=2019, now=ON_TIME)
+        service.recompute_year(uow=uow, year=2019, now=ON_TIME)
         uow.commit()
     assert _stored(world) == before
 
