@@ -141,12 +141,6 @@ def counted_report_values(session: Session, *, form_code: str, year: int,
     return list(session.execute(query.order_by(Report.unit_id)))
 
 
-def aggregates_in_database(session: Session) -> bool:
-    """True where the province figures come from running totals (PostgreSQL, exact numeric
-    sums), not from every report summed in Python."""
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def list_kpi_values(session: Session, *, year: int, scope: str | None = None,
                     scopes: Iterable[str] | None = None) -> dict[tuple[str, str], KpiValue]:
     """The stored values of a year (of one scope, or some scopes, if given), by (code, scope)."""
