@@ -25,6 +25,7 @@ from bench.http import gunicorn
 from bench.pacing import paced
 from bench.seeding import seed_kpi
 from services.kpi.demo import demo_values
+from services.kpi.change import Change
 from services.kpi.kpis import recompute_kpis
 from services.kpi.models import Unit
 from services.kpi.repository import years_with_values
@@ -55,7 +56,7 @@ def add_units(url: str, count: int) -> list[uuid.UUID]:
              "valid_from": None, "valid_to": None, "updated_at": now}
             for n, unit_id in enumerate(ids)])
         for year in years_with_values(uow.session):
-            recompute_kpis(uow=uow, year=year, unit_ids=[], now=now)
+            recompute_kpis(uow=uow, change=Change.of_unit_validity(year=year), now=now)
         uow.commit()
     db.dispose()
     return ids

@@ -19,6 +19,7 @@ from sqlalchemy import select, text, update
 from bench.brokers import pg_database
 from bench.harness import Comparison, Series, scaled
 from services.kpi.demo import demo_values
+from services.kpi.change import Change
 from services.kpi.kpis import recompute_kpis
 from services.kpi.models import Report
 from services.kpi.seed import seed_indicators
@@ -135,13 +136,15 @@ def _change_one_report(db: Database, n: int) -> None:
         values = {**demo_values(YEAR), "facilities_applying": 10 + n % 7}
         uow.session.execute(update(Report).where(Report.unit_id == unit_id,
                                                  Report.year == YEAR).values(values=values))
-        recompute_kpis(uow=uow, year=YEAR, unit_ids=[unit_id], now=utcnow())
+        report = uow.session.execute(select(Report).where(
+            Report.unit_id == unit_id, Report.year == YEAR)).scalar_one()
+        recompute_kpis(uow=uow, change=Change.of_report(report), now=utcnow())
         uow.commit()
 
 
 def _full_recompute(db: Database) -> None:
     with db.uow() as uow:
-        recompute_kpis(uow=uow, year=YEAR, unit_ids=None, now=utcnow())
+        recompute_kpis(uow=uow, change=Change.of_year(year=YEAR), now=utcnow())
         uow.commit()
 
 
