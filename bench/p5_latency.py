@@ -24,8 +24,8 @@ from bench.harness import Comparison, Series, percentile, scaled
 from bench.http import gunicorn
 from bench.pacing import paced
 from bench.seeding import seed_kpi
-from services.kpi.demo import demo_values
 from services.kpi.change import Change
+from services.kpi.demo import demo_values
 from services.kpi.kpis import recompute_kpis
 from services.kpi.models import Unit
 from services.kpi.repository import years_with_values

@@ -18,8 +18,8 @@ from sqlalchemy import select, text, update
 
 from bench.brokers import pg_database
 from bench.harness import Comparison, Series, scaled
-from services.kpi.demo import demo_values
 from services.kpi.change import Change
+from services.kpi.demo import demo_values
 from services.kpi.kpis import recompute_kpis
 from services.kpi.models import Report
 from services.kpi.seed import seed_indicators
