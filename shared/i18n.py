@@ -188,6 +188,13 @@ class LocalizedText(str):
         obj.vi = texts["vi"]
         return obj
 
+    @classmethod
+    def from_texts(cls, vi: str, en: str) -> LocalizedText:
+        """A message whose texts come from data (a form's rule), not from a code."""
+        obj = str.__new__(cls, en)
+        obj.vi = vi
+        return obj
+
 
 def localize(text: str) -> dict[str, str]:
     """Any validation message, ours or a library's, in both languages."""

@@ -1,4 +1,4 @@
-"""Pure rules of the kpi service: the yearly report form, lateness, KPI aggregation and status."""
+"""Pure rules of the kpi service: the yearly report form (its data), lateness, KPIs, status."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from decimal import Context, Decimal
 from typing import Any
 
 from services.kpi import messages  # noqa: F401  (registers the message codes used below)
+from services.kpi.forms import FieldDef, FieldErrors, FormDefinition, check_values, plan_forms
 from shared.calendar import WorkCalendar, effective_deadline, local_date
-from shared.i18n import LocalizedText, both
+from shared.i18n import both
 
 CP_YEARLY = "CP_YEARLY"
 REPORTING_KINDS = ("district", "iz_board")
@@ -22,87 +23,19 @@ PROVINCE = "province"
 # 20/12 of the report year (the tasks service's reporting rule uses the same day).
 DATA_PERIOD_END = (12, 14)
 REPORT_DEADLINE = (12, 20)
-MAX_COUNT = 1_000_000_000
 
 
-@dataclass(frozen=True)
-class FieldDef:
-    """One field of a report form: a count, a percentage or free text."""
-
-    name: str
-    kind: str  # count | percent | text
-    label_vi: str
-    label_en: str
-    required: bool = True
-
-
-CP_YEARLY_FIELDS: tuple[FieldDef, ...] = (
-    FieldDef("facilities_cp_potential", "count", "Số cơ sở SXCN có tiềm năng áp dụng SXSH",
-             "Industrial facilities with CP potential"),
-    FieldDef("facilities_aware", "count", "Số cơ sở nhận thức được lợi ích SXSH",
-             "Facilities aware of CP benefits"),
-    FieldDef("facilities_applying", "count", "Số cơ sở áp dụng SXSH", "Facilities applying CP"),
-    FieldDef("avg_saving_percent", "percent",
-             "Mức tiết kiệm năng lượng, nguyên liệu, nhiên liệu bình quân của cơ sở áp dụng (%)",
-             "Average saving of energy, raw material and fuel of applying facilities (%)"),
-    FieldDef("officers_responsible", "count", "Số cán bộ chuyên trách SXSH",
-             "Officers responsible for CP"),
-    FieldDef("officers_trained", "count", "Số cán bộ chuyên trách được đào tạo",
-             "Officers trained"),
-    FieldDef("trainings_held", "count", "Số lớp tập huấn, hội thảo đã tổ chức",
-             "Trainings and workshops held"),
-    FieldDef("leaflets_issued", "count", "Số tờ rơi, tài liệu đã phát hành", "Leaflets issued"),
-    FieldDef("inspections", "count", "Số cuộc kiểm tra việc chấp hành quy định về SXSH",
-             "Inspections of compliance with CP rules", required=False),
-    FieldDef("violations_handled", "count", "Số vụ vi phạm đã xử lý", "Violations handled",
-             required=False),
-    FieldDef("narrative", "text", "Đánh giá chung, kiến nghị", "Narrative and proposals",
-             required=False),
-)
-FORMS: dict[str, tuple[FieldDef, ...]] = {CP_YEARLY: CP_YEARLY_FIELDS}
-
-# (smaller field, larger field, message code, message params' names for the two values)
-_NOT_GREATER_THAN = (
-    ("facilities_aware", "facilities_cp_potential", "kpi_aware_gt_potential",
-     ("aware", "potential")),
-    ("facilities_applying", "facilities_cp_potential", "kpi_applying_gt_potential",
-     ("applying", "potential")),
-    ("officers_trained", "officers_responsible", "kpi_trained_gt_responsible",
-     ("trained", "responsible")),
-)
-
-FieldErrors = dict[str, list[LocalizedText]]
-
-
-def _field_error(field: FieldDef, code: str, **params: Any) -> LocalizedText:
-    return LocalizedText(code, label=field.label_vi, label_en=field.label_en, **params)
+# The report forms are data (plans/…/form-CP_YEARLY.json), read once; see forms.py.
+FORMS: dict[str, FormDefinition] = plan_forms()
+CP_YEARLY_FORM = FORMS[CP_YEARLY]
+CP_YEARLY_FIELDS: tuple[FieldDef, ...] = CP_YEARLY_FORM.fields
 
 
 def validate_values(values: Mapping[str, Any], *, complete: bool,
-                    fields: tuple[FieldDef, ...] = CP_YEARLY_FIELDS) -> FieldErrors:
-    """Field errors of a report's values; `complete` also requires every required field."""
-    errors: FieldErrors = {}
-    for field in fields:
-        value = values.get(field.name)
-        if value is None:
-            if complete and field.required:
-                errors.setdefault(field.name, []).append(_field_error(field, "kpi_field_required"))
-        elif field.kind == "count" and not 0 <= value <= MAX_COUNT:
-            errors.setdefault(field.name, []).append(
-                _field_error(field, "kpi_count_range", max=f"{MAX_COUNT:,}".replace(",", ".")))
-        elif field.kind == "percent" and not 0 <= value <= 100:
-            errors.setdefault(field.name, []).append(_field_error(field, "kpi_percent_range"))
-    if errors:
-        return errors  # cross-field rules only make sense on values that are each valid
-    for small, large, code, (small_name, large_name) in _NOT_GREATER_THAN:
-        if values.get(small) is not None and values.get(large) is not None \
-                and values[small] > values[large]:
-            errors.setdefault(small, []).append(LocalizedText(
-                code, **{small_name: values[small], large_name: values[large]}))
-    if values.get("facilities_applying") == 0 and values.get("avg_saving_percent"):
-        errors.setdefault("avg_saving_percent", []).append(
-            LocalizedText("kpi_saving_without_applying"))
-    return errors
+                    form: FormDefinition = CP_YEARLY_FORM) -> FieldErrors:
+    """Field errors of a report's values under its form; `complete` also requires every
+    required field."""
+    return check_values(form, values, complete=complete)
 
 
 def report_deadline(year: int, calendar: WorkCalendar | None = None,

@@ -17,7 +17,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils.exceptions import InvalidFileException
 
-from services.kpi.domain import CP_YEARLY_FIELDS, FieldDef, data_period, validate_values
+from services.kpi.domain import CP_YEARLY_FIELDS, data_period, validate_values
+from services.kpi.forms import FieldDef
 from shared import vocabulary
 from shared.i18n import LocalizedText, message
 from shared.text import printable
@@ -159,11 +160,11 @@ def _cell_value(f: FieldDef, raw: Any) -> tuple[Any, str | None]:
     """(value, problem code) of one cell for a field's kind."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, None
-    if f.kind == "text":  # a cell may hold what a form refuses: kept without it
+    if f.kind in ("text", "choice", "date"):  # a cell may hold what a form refuses: kept without it
         return printable(str(raw), multiline=True), None
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         return None, "kpi_upload_not_a_number"
-    if f.kind == "count":
+    if f.kind == "whole":
         if float(raw) != int(raw):
             return None, "kpi_upload_not_whole"
         return int(raw), None

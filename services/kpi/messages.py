@@ -97,29 +97,72 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cần nhập {label} trước khi gửi báo cáo.",
         "{label_en} is required before the report is submitted."),
     "kpi_count_range": (
-        "{label} phải là số nguyên từ 0 đến {max}.",
-        "{label_en} must be a whole number from 0 to {max}."),
+        "{label} phải là số nguyên từ {min} đến {max}.",
+        "{label_en} must be a whole number from {min} to {max}."),
     "kpi_percent_range": (
-        "{label} phải từ 0 đến 100 (%).",
-        "{label_en} must be between 0 and 100 (%)."),
-    "kpi_aware_gt_potential": (
-        "Số cơ sở nhận thức được lợi ích SXSH ({aware}) không được lớn hơn số cơ sở có tiềm "
-        "năng áp dụng SXSH ({potential}).",
-        "Facilities aware of CP benefits ({aware}) may not exceed facilities with CP potential "
-        "({potential})."),
-    "kpi_applying_gt_potential": (
-        "Số cơ sở áp dụng SXSH ({applying}) không được lớn hơn số cơ sở có tiềm năng áp dụng "
-        "SXSH ({potential}).",
-        "Facilities applying CP ({applying}) may not exceed facilities with CP potential "
-        "({potential})."),
-    "kpi_trained_gt_responsible": (
-        "Số cán bộ được đào tạo ({trained}) không được lớn hơn số cán bộ chuyên trách SXSH "
-        "({responsible}).",
-        "Officers trained ({trained}) may not exceed officers responsible for CP "
-        "({responsible})."),
-    "kpi_saving_without_applying": (
-        "Không có cơ sở áp dụng SXSH thì mức tiết kiệm bình quân phải để trống hoặc bằng 0.",
-        "With no facility applying CP the average saving must be empty or 0."),
+        "{label} phải từ {min} đến {max} (%).",
+        "{label_en} must be between {min} and {max} (%)."),
+    "kpi_number_range": (
+        "{label} phải từ {min} đến {max}.", "{label_en} must be between {min} and {max}."),
+    "kpi_number_min": (
+        "{label} không được nhỏ hơn {min}.", "{label_en} may not be less than {min}."),
+    "kpi_number_max": (
+        "{label} không được lớn hơn {max}.", "{label_en} may not be more than {max}."),
+    "kpi_choice_unknown": (
+        "{label} phải là một trong: {choices}.", "{label_en} must be one of: {choices}."),
+    "kpi_date_invalid": (
+        "{label} phải là một ngày (YYYY-MM-DD).", "{label_en} must be a date (YYYY-MM-DD)."),
+    # A form definition's problems (forms.check_form, rules.check_rule).
+    "kpi_form_shape": (
+        "{where}: '{key}' bị thiếu hoặc sai kiểu.", "{where}: '{key}' is missing or of the "
+        "wrong type."),
+    "kpi_form_duplicate": (
+        "Biểu mẫu '{form}' được khai báo hai lần.", "The form '{form}' is defined twice."),
+    "kpi_form_kind_unknown": (
+        "Trường '{field}': không có kiểu '{kind}' (dùng một trong: {kinds}).",
+        "Field '{field}': there is no kind '{kind}' (use one of: {kinds})."),
+    "kpi_form_field_duplicate": (
+        "Mã trường '{field}' xuất hiện hai lần.", "The field code '{field}' appears twice."),
+    "kpi_form_field_code": (
+        "Mã trường '{field}' chỉ được gồm chữ không dấu, chữ số và dấu gạch dưới.",
+        "The field code '{field}' may only hold letters, digits and underscores."),
+    "kpi_form_bounds_not_number": (
+        "Trường '{field}': chỉ trường số mới có giá trị nhỏ nhất, lớn nhất.",
+        "Field '{field}': only number fields have a min and a max."),
+    "kpi_form_min_above_max": (
+        "Trường '{field}': giá trị nhỏ nhất ({min}) lớn hơn giá trị lớn nhất ({max}).",
+        "Field '{field}': the min ({min}) is above the max ({max})."),
+    "kpi_form_choices": (
+        "Trường '{field}': trường lựa chọn cần danh sách lựa chọn, trường khác thì không.",
+        "Field '{field}': a choice field needs its choices, and only a choice field has them."),
+    "kpi_form_rule_duplicate": (
+        "Mã quy tắc '{rule}' xuất hiện hai lần.", "The rule code '{rule}' appears twice."),
+    "kpi_form_rule_field": (
+        "Quy tắc '{rule}': trường nhận thông báo lỗi '{field}' không có trong biểu mẫu.",
+        "Rule '{rule}': the field '{field}' that gets its message is not in the form."),
+    "kpi_form_rule_placeholder": (
+        "Quy tắc '{rule}': thông báo dùng {{{name}}}, không phải mã trường của biểu mẫu.",
+        "Rule '{rule}': the message uses {{{name}}}, which is not a field code of the form."),
+    "kpi_form_rule_length": (
+        "Quy tắc '{rule}': biểu thức trống hoặc dài quá {max} ký tự.",
+        "Rule '{rule}': the expression is empty or longer than {max} characters."),
+    "kpi_form_rule_syntax": (
+        "Quy tắc '{rule}': biểu thức '{part}' sai cú pháp (ở ký tự {column}).",
+        "Rule '{rule}': the expression '{part}' is not valid (at character {column})."),
+    "kpi_form_rule_unknown_field": (
+        "Quy tắc '{rule}': '{name}' không phải mã trường của biểu mẫu.",
+        "Rule '{rule}': '{name}' is not a field code of the form."),
+    "kpi_form_rule_forbidden": (
+        "Quy tắc '{rule}': không được dùng '{part}'; chỉ dùng số, mã trường, + - * /, so sánh, "
+        "and, or, not và dấu ngoặc.",
+        "Rule '{rule}': '{part}' is not allowed; use only numbers, field codes, + - * /, "
+        "comparisons, and, or, not and parentheses."),
+    "kpi_form_rule_types": (
+        "Quy tắc '{rule}': '{part}' kết hợp {left_vi} với {right_vi}.",
+        "Rule '{rule}': '{part}' combines {left_en} with {right_en}."),
+    "kpi_form_rule_not_condition": (
+        "Quy tắc '{rule}': '{part}' phải là một điều kiện (đúng hoặc sai), ví dụ a <= b.",
+        "Rule '{rule}': '{part}' must be a condition (true or false), e.g. a <= b."),
     "kpi_rule_increase": (
         "Đạt nếu ≥ {target}; đúng tiến độ nếu ≥ {expected} (mức kỳ vọng năm {year} trên đường "
         "thẳng từ {baseline} năm {baseline_year} đến {target} năm {target_year}); có nguy cơ không "

@@ -10,7 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from services.kpi.domain import CP_YEARLY_FIELDS, FieldDef, validate_values
+from services.kpi.domain import CP_YEARLY_FORM, validate_values
+from services.kpi.forms import FieldDef, FormDefinition
 from shared.errors import ApiError, flatten_errors
 from shared.i18n import LocalizedText, localize, message
 from shared.text import normalize, text_problem
@@ -26,11 +27,11 @@ def _parse(field: FieldDef, raw: str) -> tuple[Any, str | LocalizedText | None]:
     text = raw.strip()
     if not text:
         return None, None
-    if field.kind == "text":
+    if field.kind in ("text", "choice", "date"):  # choice and date: checked by the form
         problem = text_problem(text, multiline=True, blank=True)
         return (None, problem) if problem else (normalize(text[:MAX_TEXT]), None)
     compact = text.replace(" ", "").replace("\u00a0", "")
-    if field.kind == "count":
+    if field.kind == "whole":
         if _WHOLE.match(compact):
             return int(compact), None
         return None, "kpi_upload_not_whole" if _DECIMAL.match(compact) else \
@@ -41,7 +42,7 @@ def _parse(field: FieldDef, raw: str) -> tuple[Any, str | LocalizedText | None]:
 
 
 def parse_values(form: Mapping[str, str], *, complete: bool,
-                 fields: tuple[FieldDef, ...] = CP_YEARLY_FIELDS
+                 form_def: FormDefinition = CP_YEARLY_FORM
                  ) -> tuple[dict[str, Any], dict[str, list[LocalizedText]]]:
     """The typed values of a submitted form and the problems of each field.
 
@@ -50,7 +51,7 @@ def parse_values(form: Mapping[str, str], *, complete: bool,
     """
     values: dict[str, Any] = {}
     errors: dict[str, list[LocalizedText]] = {}
-    for field in fields:
+    for field in form_def.fields:
         value, code = _parse(field, form.get(field.name, ""))
         if isinstance(code, LocalizedText):
             errors[field.name] = [code]
@@ -60,7 +61,7 @@ def parse_values(form: Mapping[str, str], *, complete: bool,
         elif value is not None:
             values[field.name] = value
     if errors:
-        for name, texts in validate_values(values, complete=complete, fields=fields).items():
+        for name, texts in validate_values(values, complete=complete, form=form_def).items():
             errors.setdefault(name, []).extend(texts)
     return values, errors
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.kpi.domain import CP_YEARLY_FIELDS, FORMS, REPORT_STATUSES, FieldDef
+from services.kpi.domain import CP_YEARLY_FIELDS, FORMS, REPORT_STATUSES
+from services.kpi.forms import FieldDef
 from shared.dumping import FastDumpSchema
 from shared.messaging.events import KPI_STATUSES
 from shared.schemas import MultilineText, StrictSchema, Text
@@ -21,9 +22,9 @@ class Count(fields.Integer):
 
 def _field(field: FieldDef) -> fields.Field:
     # Ranges and cross-field rules live in domain.validate_values (one place, bilingual).
-    if field.kind == "count":
+    if field.kind == "whole":
         return Count(strict=True, allow_none=True)
-    if field.kind == "percent":
+    if field.kind in ("decimal", "percent"):
         return fields.Float(allow_none=True, allow_nan=False)
     return MultilineText(blank=True, allow_none=True, validate=validate.Length(max=20000))
 
