@@ -74,7 +74,7 @@ def field_texts(errors: Mapping[str, list[LocalizedText]], lang: str) -> FieldTe
 def api_error_texts(exc: ApiError, lang: str) -> tuple[list[str], FieldTexts]:
     """A use case's refusal as (messages for the whole form, messages per field).
 
-    Field names like `values.facilities_aware` become `facilities_aware`; the others (the
+    Field names like `values.<field code>` become `<field code>`; the others (the
     year, the file, the facility register) are kept as they are.
     """
     general: list[str] = []
