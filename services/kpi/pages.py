@@ -17,6 +17,7 @@ from services.kpi.api import kpi_settings
 from services.kpi.domain import (
     CP_YEARLY,
     CP_YEARLY_FIELDS,
+    CP_YEARLY_FORM,
     SUBMITTABLE_STATUSES,
     expected_to_report,
     local_date,
@@ -44,7 +45,8 @@ def fmt_num(value: float | None, digits: int = 1) -> str:
 
 @pages_blp.app_context_processor
 def _kpi_page_context() -> dict[str, Any]:
-    return {"form_fields": CP_YEARLY_FIELDS, "fmt_num": fmt_num, "message": message}
+    return {"form_fields": CP_YEARLY_FIELDS, "form_sections": CP_YEARLY_FORM.sections,
+            "fmt_num": fmt_num, "message": message}
 
 
 def files_reports(principal) -> bool:
