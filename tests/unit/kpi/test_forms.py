@@ -137,6 +137,13 @@ def test_a_message_placeholder_that_is_no_field_and_an_unknown_target_field_are_
     assert any("'zz'" in p for p in problems) and any("{nope}" in p for p in problems)
 
 
+@pytest.mark.parametrize("text", ["{a.__class__}", "{a[0]}", "{nope}"])
+def test_a_message_may_only_show_plain_field_values(text):
+    rules = [{"code": "r1", "check": "b <= a", "field": "b", "message": {"vi": text, "en": "x"}}]
+    [problem] = check_form(load_form(_form(rules=rules)))
+    assert "Rule 'r1'" in problem and "not a field code" in problem
+
+
 def test_the_loader_refuses_an_unknown_kind_and_a_missing_label():
     data = _form()
     data["sections"][0]["fields"][0]["kind"] = "money"
