@@ -19,7 +19,7 @@ from services.tasks.models import (
     TaskComment,
     User,
     audit_log,
-    bump_version,
+    touch_task,
 )
 from services.tasks.service import outbox, task_event_data
 from services.tasks.storage import AttachmentStore, safe_filename
@@ -68,8 +68,7 @@ def add_comment(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID, bo
     record_audit(uow.session, audit_log, actor_id=principal.user_id, action="comment",
                  entity="task", entity_id=task.id, before=None,
                  after={"comment_id": str(comment.id), "body": body}, now=now)
-    task.updated_at = now
-    bump_version(task)
+    touch_task(task, now=now)
     outbox.add(uow.session, "task.updated", task_event_data(task), now=now)
     return comment
 
@@ -103,8 +102,7 @@ def add_attachment(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID,
                  entity="task", entity_id=task.id, before=None,
                  after={"attachment_id": str(attachment.id), "filename": attachment.filename,
                         "size": attachment.size, "sha256": attachment.sha256}, now=now)
-    task.updated_at = now
-    bump_version(task)
+    touch_task(task, now=now)
     outbox.add(uow.session, "task.updated", task_event_data(task), now=now)
     return attachment
 

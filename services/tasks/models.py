@@ -158,6 +158,12 @@ def bump_version(row: Task | OrgUnit | User) -> None:
     row.version = (row.version or 0) + 1
 
 
+def touch_task(task: Task, *, now: datetime) -> None:
+    """A change of the task at `now`: its updated_at and its version move together."""
+    task.updated_at = now
+    bump_version(task)
+
+
 class CalendarOverride(Base):
     """An admin-announced day off (`day_off`) or make-up working day (`working_day`)."""
 

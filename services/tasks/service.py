@@ -28,6 +28,7 @@ from services.tasks.models import (
     audit_log,
     bump_version,
     messaging,
+    touch_task,
 )
 from shared import timeliness as shared_timeliness
 from shared.audit import jsonable, record_audit
@@ -425,8 +426,7 @@ def _change_status(uow: UnitOfWork, task: Task, *, to: str, actor_id: uuid.UUID 
     before = jsonable(task_event_data(task))
     old = task.status
     task.status = to
-    task.updated_at = now
-    bump_version(task)
+    touch_task(task, now=now)
     task.scanned_on = None  # the deadline scanner looks again
     if to == "submitted":
         task.submitted_at = now
@@ -521,8 +521,7 @@ def update_task(*, uow: UnitOfWork, principal: Principal, task_id: uuid.UUID,
     if set(changes) & {"title", "description", "assignee_unit_id"}:
         task.search_text = _search_text(uow, task.title, task.description,
                                         task.assignee_unit_id, task.lead_unit_id)
-    task.updated_at = now
-    bump_version(task)
+    touch_task(task, now=now)
     uow.session.flush()
     record_audit(uow.session, audit_log, actor_id=principal.user_id, action="update",
                  entity="task", entity_id=task.id, before=before,
@@ -594,8 +593,7 @@ def _recompute_open_deadlines(uow: UnitOfWork, *, actor_id: uuid.UUID | None,
         if new != task.effective_deadline:
             before = jsonable(task_event_data(task))
             task.effective_deadline = new
-            task.updated_at = now
-            bump_version(task)
+            touch_task(task, now=now)
             task.scanned_on = None
             record_audit(uow.session, audit_log, actor_id=actor_id, action="update",
                          entity="task", entity_id=task.id, before=before,
